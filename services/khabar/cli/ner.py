@@ -1,0 +1,84 @@
+"""`khabar train-ner` and `khabar eval-ner`."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+
+
+@click.command("train-ner")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Model file to write (default: the packaged model).")
+@click.option("--shared-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Shared data root (default: $KHABAR_SHARED_DIR or <repo>/../shared).")
+@click.option("--dev", is_flag=True,
+              help="Train on the first 85% of anercorp/train.tsv and score the held-out last 15%.")
+def train_ner(output: Path | None, shared_dir: Path | None, dev: bool) -> None:
+    """Train the NER model (deterministic; needs `uv sync --group ner-train`)."""
+    from khabar.text.ner import DEFAULT_MODEL
+    from khabar.text.ner.train import shared_dir as default_shared, train_model
+
+    t0 = time.time()
+    shared = shared_dir or default_shared()
+    tagger, report = train_model(shared, dev=dev, log=lambda m: click.echo(m, err=True))
+    if report:
+        click.echo(json.dumps(report, ensure_ascii=False))
+    if output or not dev:
+        out = output or DEFAULT_MODEL
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tagger.save(out)
+        click.echo(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)", err=True)
+    click.echo(f"train-ner finished in {time.time() - t0:.0f}s", err=True)
+
+
+@click.command("eval-ner")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--backend", default="khabar", show_default=True, help="khabar or camel.")
+@click.option("--model-path", default=None, help="Model file (khabar) or directory (camel).")
+@click.option("--seen-from", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Training TSV: also report recall on entities seen / unseen in it.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def eval_ner(path: Path, backend: str, model_path: str | None, seen_from: Path | None, as_json: bool) -> None:
+    """Entity-level (exact span and type) scores of a BIO TSV file; PER/MIS tags count as PERS/MISC."""
+    from khabar.text.ner import load_tagger
+    from khabar.text.ner.data import read_bio, score, seen_unseen_recall
+
+    sents = read_bio(path)
+    tagger = load_tagger(backend, model_path)
+    words = [w for w, _ in sents]
+    n_tok = sum(len(w) for w in words)
+    try:
+        from threadpoolctl import threadpool_limits
+        limit = threadpool_limits(1)  # the speed target is for one core
+    except ImportError:
+        limit = None
+    t0 = time.perf_counter()
+    tagged = tagger.tag_sentences(words)
+    dt = time.perf_counter() - t0
+    # Second pass: word types are now cached, as they are in a long-running stream.
+    t1 = time.perf_counter()
+    tagger.tag_sentences(words)
+    dt_warm = time.perf_counter() - t1
+    if limit is not None:
+        limit.restore_original_limits()
+    pred = [[lab for lab, _ in s] for s in tagged]
+    res = score([t for _, t in sents], pred)
+    res["tokens_per_s"] = round(n_tok / dt)
+    res["tokens_per_s_warm_cache"] = round(n_tok / dt_warm)
+    res["tokens"] = n_tok
+    res["model"] = tagger.name
+    if seen_from:
+        res["recall_seen_unseen"] = seen_unseen_recall(read_bio(seen_from), sents, pred)
+    if as_json:
+        click.echo(json.dumps(res, ensure_ascii=False))
+        return
+    m = res["micro"]
+    click.echo(f"{tagger.name} on {path} ({n_tok} tokens)")
+    click.echo(f"micro  P {m['precision']:.2f}  R {m['recall']:.2f}  F1 {m['f1']:.2f}")
+    for t, v in res["per_type"].items():
+        click.echo(f"{t:<6} P {v['precision']:.2f}  R {v['recall']:.2f}  F1 {v['f1']:.2f}  ({v['support']})")
+    click.echo(f"{res['tokens_per_s']} tokens/s (cold cache), {res['tokens_per_s_warm_cache']} warm")
+    if seen_from:
+        click.echo(f"recall seen/unseen: {res['recall_seen_unseen']}")

@@ -1,0 +1,126 @@
+"""Per-word-type features shared by training (crfsuite) and numpy inference.
+
+Every feature depends on one word only; context enters as the same features of the neighbours
+under an offset prefix ("-1:w=..."). That keeps the model linear per (offset, word type), so at run
+time each word type's contribution is summed once, cached, and the sentence score is a gather.
+"""
+from __future__ import annotations
+
+import re
+
+_DIACRITICS = re.compile("[\u064b-\u0652\u0670\u0640]")
+_KEY_MAP = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه"})
+_ARABIC = re.compile("[\u0621-\u064a]")
+_LATIN = re.compile("[A-Za-z]")
+_DIGIT = re.compile("[0-9\u0660-\u0669]")
+
+# Conjunction/preposition/article proclitics, longest first (applied to the key form).
+_PROCLITICS = ("وبال", "وكال", "وفال", "فبال", "وال", "فال", "بال", "كال", "ولل", "فلل", "لل", "ال",
+               "وب", "ول", "وك", "فب", "فل", "و", "ف", "ب", "ل", "ك")
+_MIN_STEM = 2
+
+
+def clean(text: str) -> str:
+    """Display normalisation: no diacritics or tatweel."""
+    return _DIACRITICS.sub("", text)
+
+
+def key(text: str) -> str:
+    """Matching key: clean + alef/yaa/taa-marbuta unified (spelling varies across sources)."""
+    return _DIACRITICS.sub("", text).translate(_KEY_MAP)
+
+
+def strip_proclitics(k: str) -> tuple[str, str]:
+    """(proclitic, stem) of a key-normalised word; proclitic may be ''."""
+    for p in _PROCLITICS:
+        if k.startswith(p) and len(k) - len(p) >= _MIN_STEM:
+            return p, k[len(p):]
+    return "", k
+
+
+def lookup_forms(k: str) -> list[str]:
+    """Forms to look a word up under in name lists: itself, minus conjunction/preposition, minus article."""
+    forms = [k]
+    for p in _PROCLITICS:
+        if k.startswith(p) and len(k) - len(p) >= _MIN_STEM:
+            forms.append(k[len(p):])
+            # "لل" = ل + article: the list may hold the article form.
+            if p.endswith("لل"):
+                forms.append("ال" + k[len(p):])
+    return forms
+
+
+def shape(word: str) -> str:
+    if _ARABIC.search(word):
+        return "ar" if not _DIGIT.search(word) else "ar9"
+    if _DIGIT.search(word):
+        return "9"
+    if _LATIN.search(word):
+        return "lat"
+    return "p:" + word[:3]
+
+
+class FeatureExtractor:
+    """`gazetteers`: name -> {"B": first-token keys, "I": later-token keys}; `extra`: key -> list of extra
+    feature strings (frequency bins, clusters) computed at training time and shipped with the model."""
+
+    def __init__(self, gazetteers: dict[str, dict[str, set[str]]] | None = None,
+                 extra: dict[str, list[str]] | None = None):
+        self.gazetteers = gazetteers or {}
+        self.extra = extra or {}
+
+    def type_feats(self, word: str) -> tuple[list[str], list[str]]:
+        """(features of the word at offset 0, features it contributes as a neighbour)."""
+        k = key(word)
+        sh = shape(word)
+        if sh != "ar":
+            core = ["w=" + k, "sh=" + sh]
+            return core, list(core)
+        pro, stem = strip_proclitics(k)
+        core = [
+            "w=" + k, "s=" + stem, "pro=" + pro, "sh=ar",
+            "sp2=" + stem[:2], "sp3=" + stem[:3],
+            "x1=" + k[-1:], "x2=" + k[-2:], "x3=" + k[-3:],
+            "len=" + str(min(len(stem), 9)),
+        ]
+        ctx = ["w=" + k, "s=" + stem, "pro=" + pro, "x2=" + k[-2:]]
+        forms = lookup_forms(k)
+        for name, parts in self.gazetteers.items():
+            for part, entries in parts.items():
+                if forms[0] in entries:
+                    f = f"g{part}={name}"
+                    core.append(f)
+                    ctx.append(f)
+                elif any(f in entries for f in forms[1:]):
+                    f = f"g{part}s={name}"
+                    core.append(f)
+                    ctx.append(f)
+        extra = self.extra.get(stem)
+        if extra:
+            core.extend(extra)
+            ctx.extend(extra)
+        return core, ctx
+
+
+PAD_BOS = "\x02"
+PAD_EOS = "\x03"
+PAD_FEATS = {PAD_BOS: (["BOS"], ["BOS"]), PAD_EOS: (["EOS"], ["EOS"])}
+
+
+def sentence_attributes(words: list[str], offsets: tuple[int, ...], feats_of) -> list[list[str]]:
+    """crfsuite attribute lists for one sentence (training path; inference sums the same weights)."""
+    n = len(words)
+    per = [feats_of(w) for w in words]
+    out = []
+    for i in range(n):
+        attrs = []
+        for o in offsets:
+            j = i + o
+            if o == 0:
+                attrs.extend("0:" + f for f in per[i][0])
+            elif 0 <= j < n:
+                attrs.extend(f"{o}:{f}" for f in per[j][1])
+            else:
+                attrs.append(f"{o}:" + ("BOS" if j < 0 else "EOS"))
+        out.append(attrs)
+    return out
