@@ -1,0 +1,3 @@
+"""khabar: streaming enrichment of Arabic news."""
+
+__version__ = "0.1.0"

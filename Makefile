@@ -1,0 +1,27 @@
+# The two commands of the README: `make run` (the whole pipeline on the seed articles) and `make test`.
+# Both set up everything they need on a fresh machine with Python 3.11, a JDK 17 and Maven.
+
+# uv from PATH, else installed from PyPI on first use.
+UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+
+.PHONY: run follow test setup bench clean
+
+run: setup
+	$(UV) run khabar run
+
+follow: setup
+	$(UV) run khabar run --follow
+
+test: setup
+	$(UV) run pytest
+
+bench: setup
+	$(UV) run khabar bench normalise --json
+
+setup:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet --user uv
+	$(UV) sync --frozen
+
+clean:
+	-$(UV) run khabar kafka down
+	rm -rf .khabar

@@ -1,0 +1,45 @@
+"""`khabar`: the command line. Every subcommand reads its settings from KHABAR_* environment variables."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from khabar import __version__
+from khabar.cli.articles import enrich, replay, validate, worker
+from khabar.cli.kafka import kafka
+from khabar.cli.ner import eval_ner, train_ner
+from khabar.cli.run import run
+from khabar.config import Settings
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="khabar")
+@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+@click.pass_context
+def main(ctx: click.Context, verbose: int) -> None:
+    """khabar: streaming enrichment of Arabic news on Apache Kafka.
+
+    Start with `khabar run`: it brings up a local broker and a worker, replays the seed articles and shows
+    what came out.
+    """
+    level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # kafka-python reports every connection at INFO: keep it for -vv.
+    logging.getLogger("kafka").setLevel(logging.DEBUG if verbose > 1 else logging.WARNING)
+    try:
+        ctx.obj = Settings.from_env()
+    except ValueError as error:
+        raise click.UsageError(str(error)) from error
+
+
+@main.command()
+def config() -> None:
+    """Print every setting: environment variable, default, meaning."""
+    for variable, default, help_text in Settings.describe():
+        click.echo(f"{variable:32} {default:28} {help_text}")
+
+
+for command in (kafka, run, replay, worker, enrich, validate, train_ner, eval_ner):
+    main.add_command(command)

@@ -1,0 +1,102 @@
+"""Commands on articles: replay them into Kafka, run the worker, enrich or validate files without a broker."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from khabar.producer.sources import InputError, read_paths
+
+_paths = click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
+
+
+@click.command()
+@_paths
+@click.option("--rate", type=float, default=0.0, show_default=True, help="Articles per second; 0 sends as fast as the broker takes them.")
+@click.option("--limit", type=int, default=0, help="Stop after this many articles (per pass with --loop).")
+@click.option("--loop", is_flag=True, help="Start again from the first article after the last, until Ctrl-C.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
+@click.pass_obj
+def replay(settings, paths, rate, limit, loop, progress) -> None:
+    """Send articles (.txt seeds, .json, .jsonl, .zip feeds, or directories of them) to the raw topic."""
+    from prometheus_client import start_http_server
+    from tqdm import tqdm
+
+    from khabar.broker.topics import ensure_topics
+    from khabar.producer.replay import Replayer
+
+    ensure_topics(settings)
+    if settings.producer_metrics_port:
+        start_http_server(settings.producer_metrics_port, addr=settings.worker_host)
+    replayer = Replayer(settings)
+    sent = failed = invalid = 0
+    try:
+        with tqdm(unit=" articles", disable=not (sys.stderr.isatty() if progress is None else progress)) as bar:
+            while True:
+                report = replayer.replay(read_paths(paths), rate=rate, limit=limit, on_item=bar.update)
+                sent, failed, invalid = sent + len(report.sent), failed + len(report.failed), invalid + len(report.invalid)
+                for problem in report.invalid:
+                    bar.write(f"invalid: {problem}", file=sys.stderr)
+                for article_id, error in report.failed:
+                    bar.write(f"not sent: {article_id}: {error}", file=sys.stderr)
+                if not loop:
+                    break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        replayer.close()
+    click.echo(f"sent {sent}, failed {failed}, invalid {invalid} -> topic {settings.raw_topic} on {settings.bootstrap_servers}")
+    if failed or invalid:
+        raise SystemExit(1)
+
+
+@click.command()
+@click.option("--loglevel", default="warning", show_default=True, help="Faust's log level.")
+@click.pass_obj
+def worker(settings, loglevel) -> None:
+    """Run the enrichment worker (Faust) until Ctrl-C; metrics on http://WORKER_HOST:WORKER_PORT/metrics."""
+    from khabar.enricher.app import run_worker
+
+    click.echo(f"worker {settings.app_id}: {settings.raw_topic} -> {settings.enriched_topic} | "
+               f"{settings.deadletter_topic}; metrics http://{settings.worker_host}:{settings.worker_port}/metrics",
+               err=True)
+    run_worker(settings, loglevel)
+
+
+@click.command()
+@_paths
+@click.option("--indent", type=int, default=None, help="Pretty-print with this indent instead of one line per article.")
+@click.pass_obj
+def enrich(settings, paths, indent) -> None:
+    """Enrich article files without a broker: prints each enriched record as JSON."""
+    from khabar.text.pipeline import TextPipeline
+
+    pipeline = TextPipeline(settings.ner_backend, settings.ner_model_path)
+    problems = 0
+    for item in read_paths(paths):
+        if isinstance(item, InputError):
+            problems += 1
+            click.echo(f"invalid: {item}", err=True)
+        else:
+            click.echo(json.dumps(pipeline.enrich(item), ensure_ascii=False, indent=indent))
+    if problems:
+        raise SystemExit(1)
+
+
+@click.command()
+@_paths
+def validate(paths) -> None:
+    """Check article files as the producer would (readable, and each article valid against the raw schema)."""
+    valid = 0
+    failures = []
+    for item in read_paths(paths):
+        if isinstance(item, InputError):
+            failures.append(item)
+            click.echo(f"FAIL {item}")
+        else:
+            valid += 1
+    click.echo(f"{valid} valid, {len(failures)} invalid")
+    if failures or not valid:
+        raise SystemExit(1)

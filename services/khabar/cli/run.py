@@ -1,0 +1,164 @@
+"""`khabar run`: the whole pipeline on this machine, from a cold start to a readable summary."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import defaultdict
+from pathlib import Path
+
+import click
+
+from khabar.config import PROJECT_ROOT, Settings
+
+SEEDS = PROJECT_ROOT / "seeds"
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--follow", is_flag=True, help="Keep running after the replay: enrich every new file dropped into --watch, until Ctrl-C.")
+@click.option("--watch", type=click.Path(file_okay=False, path_type=Path), default=PROJECT_ROOT / "inbox",
+              show_default="inbox/", help="Directory watched with --follow.")
+@click.option("--timeout", type=float, default=300.0, show_default=True, help="Seconds to wait for every article to come out.")
+@click.pass_obj
+def run(settings: Settings, paths, follow, watch, timeout) -> None:
+    """Start a local broker and a worker, replay articles (default: seeds/), print what came out, stop.
+
+    Everything it started it stops again, also on Ctrl-C or an error.
+    """
+    from khabar.broker.local import BrokerError, LocalBroker, kafka_version
+    from khabar.broker.topics import ensure_topics
+
+    wall = time.monotonic()
+    broker = LocalBroker.from_settings(settings)
+    already_running = broker.pid() is not None
+    worker = None
+    try:
+        click.echo(f"[1/4] Kafka {kafka_version()} broker on {broker.bootstrap} ...", nl=False)
+        try:
+            seconds = broker.up()
+        except BrokerError as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(" already running" if already_running else f" started in {seconds:.1f}s (logs: {broker.log_file})")
+        ensure_topics(settings)
+
+        click.echo(f"[2/4] enrichment worker ...", nl=False)
+        started = time.monotonic()
+        worker = _start_worker(settings)
+        click.echo(f" up in {time.monotonic() - started:.1f}s; metrics http://{settings.worker_host}:{settings.worker_port}/metrics")
+
+        from khabar.broker.outputs import OutputReader
+
+        reader = OutputReader(settings)
+        try:
+            outcome = _replay_and_collect(settings, reader, list(paths) or [str(SEEDS)], timeout)
+            click.echo(f"done in {time.monotonic() - wall:.1f}s: {outcome}")
+            if follow:
+                _follow(settings, reader, watch)
+        finally:
+            reader.close()
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted")
+    finally:
+        click.echo("[4/4] stopping ...", nl=False)
+        if worker is not None:
+            _stop(worker)
+        if not already_running:
+            broker.down()
+        click.echo(" stopped" + (" the worker; the broker you started yourself stays up" if already_running else " worker and broker"))
+
+
+def _replay_and_collect(settings: Settings, reader, paths: list[str], timeout: float) -> str:
+    from khabar.producer.replay import Replayer
+    from khabar.producer.sources import read_paths
+
+    replayer = Replayer(settings)
+    try:
+        report = replayer.replay(read_paths(paths))
+    finally:
+        replayer.close()
+    for problem in report.invalid:
+        click.echo(f"      invalid input: {problem}", err=True)
+    click.echo(f"[3/4] replayed {len(report.sent)} article(s) from {', '.join(paths)}; waiting for the results ...")
+    found = reader.collect(set(report.sent), timeout, on_record=_print_record)
+    missing = set(report.sent) - found.keys()
+    if missing:
+        raise click.ClickException(f"{len(missing)} article(s) did not come out within {timeout:.0f}s: "
+                                   f"{', '.join(sorted(missing)[:5])}; is the worker healthy? (worker log above)")
+    enriched = sum(kind == "enriched" for kind, _ in found.values())
+    return f"{enriched} enriched, {len(found) - enriched} dead-lettered, {len(report.invalid)} invalid input(s)"
+
+
+def _print_record(kind: str, record: dict) -> None:
+    if kind == "deadletter":
+        error = record["error"]
+        click.echo(f"  ✗ {record.get('id')}: dead-lettered ({error['reason']} at {error['stage']}): {error['message'][:200]}")
+        return
+    by_type: dict[str, list[str]] = defaultdict(list)
+    for entity in record["entities"]:
+        by_type[entity["type"]].append(f"{entity['name']} ×{entity['count']}" if entity["count"] > 1 else entity["name"])
+    click.echo(f"  ✓ {record['id']}  {record['title'] or '(no title)'}")
+    flags = "" if record["language"]["is_arabic"] else "  [not Arabic]"
+    click.echo(f"      {record['token_count']} tokens, {len(record['mentions'])} entity mentions, "
+               f"{len(record['structure']['removed'])} boilerplate block(s) removed{flags}")
+    for entity_type in ("PERS", "LOC", "ORG", "MISC"):
+        if by_type[entity_type]:
+            click.echo(f"      {entity_type:5} {'، '.join(by_type[entity_type])}")
+
+
+def _follow(settings: Settings, reader, watch: Path) -> None:
+    """Replay each new file that appears in `watch` and print results as they arrive, until Ctrl-C."""
+    from khabar.producer.replay import Replayer
+    from khabar.producer.sources import SUPPORTED, read_file
+
+    watch.mkdir(parents=True, exist_ok=True)
+    seen = {path for path in watch.iterdir()}
+    click.echo(f"following: drop .txt/.json/.jsonl/.zip files into {watch}/ (or `khabar replay` into "
+               f"{settings.raw_topic}); Ctrl-C stops")
+    replayer = Replayer(settings)
+    try:
+        while True:
+            for path in sorted(set(watch.iterdir()) - seen):
+                if path.suffix.lower() in SUPPORTED:
+                    report = replayer.replay(read_file(path))
+                    click.echo(f"  {path.name}: sent {len(report.sent)}, invalid {len(report.invalid)}")
+                seen.add(path)
+            for kind, record in reader.records(poll_s=1.0):
+                _print_record(kind, record)
+    finally:
+        replayer.close()
+
+
+def _start_worker(settings: Settings, timeout: float = 120.0) -> subprocess.Popen:
+    """The worker runs as its own process (as in production), and is ready once its HTTP server answers."""
+    worker = subprocess.Popen([sys.executable, "-m", "khabar", "worker"], start_new_session=True,
+                              env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    deadline = time.monotonic() + timeout
+    url = f"http://{settings.worker_host}:{settings.worker_port}/readyz"
+    while True:
+        if worker.poll() is not None:
+            raise click.ClickException(f"the worker exited with code {worker.returncode} during start-up (its log is above)")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return worker
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            _stop(worker)
+            raise click.ClickException(f"the worker was not ready within {timeout:.0f}s ({url})")
+        time.sleep(0.5)
+
+
+def _stop(process: subprocess.Popen, timeout: float = 30.0) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()

@@ -1,0 +1,87 @@
+"""The one configuration object of khabar.
+
+Every setting is read from an environment variable (``KHABAR_`` + the field name in upper case), typed, with
+the documented default below. Code receives a ``Settings`` instance; nothing else reads the environment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _doc(default, help_text: str):
+    return field(default=default, metadata={"help": help_text})
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Kafka
+    bootstrap_servers: str = _doc("127.0.0.1:9092", "Kafka bootstrap servers (host:port[,host:port]).")
+    raw_topic: str = _doc("articles.raw", "Topic the producer writes raw articles to.")
+    enriched_topic: str = _doc("articles.enriched", "Topic the enricher writes enriched articles to.")
+    deadletter_topic: str = _doc("articles.deadletter", "Topic for records that could not be enriched, with the reason.")
+    topic_partitions: int = _doc(4, "Partitions of the topics khabar creates (scale workers up to this many).")
+    # Local broker (khabar kafka up)
+    kafka_port: int = _doc(9092, "Client port of the local broker started by `khabar kafka up`.")
+    kafka_controller_port: int = _doc(9093, "KRaft controller port of the local broker.")
+    kafka_heap: str = _doc("512m", "Maximum JVM heap of the local broker.")
+    state_dir: Path = _doc(PROJECT_ROOT / ".khabar", "Where the local broker keeps its data, logs and pid file.")
+    cache_dir: Path = _doc(Path.home() / ".cache" / "khabar", "Where resolved broker jars are cached between runs.")
+    # Enricher worker
+    app_id: str = _doc("khabar-enricher", "Faust application id (also the consumer group).")
+    worker_host: str = _doc("127.0.0.1", "Address the worker's HTTP server (metrics, health) binds to.")
+    worker_port: int = _doc(6066, "Port of the worker's HTTP server: /metrics, /healthz, /readyz.")
+    batch_size: int = _doc(32, "Most raw records the worker enriches in one batch.")
+    batch_timeout_s: float = _doc(0.2, "Longest wait to fill a batch, in seconds.")
+    max_article_bytes: int = _doc(1_000_000, "Raw records larger than this are dead-lettered, not enriched.")
+    max_output_bytes: int = _doc(1_000_000, "Enriched records larger than this (the broker's message limit) are dead-lettered.")
+    ner_backend: str = _doc("khabar", "Entity tagger: 'khabar' (the bundled model) or 'camel' (camel-tools BERT, installed separately).")
+    ner_model_path: str = _doc("", "Model directory for the 'camel' backend, or another file for the 'khabar' backend.")
+    # Producer
+    producer_metrics_port: int = _doc(0, "If set, `khabar replay` serves its Prometheus metrics on this port.")
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
+        environ = os.environ if environ is None else environ
+        values = {}
+        for f in fields(cls):
+            raw = environ.get(f"KHABAR_{f.name.upper()}")
+            if raw is not None:
+                values[f.name] = _coerce(f, raw)
+        values.update(overrides)
+        return cls(**values)
+
+    def replace(self, **changes) -> "Settings":
+        return dataclasses.replace(self, **changes)
+
+    def to_env(self) -> dict[str, str]:
+        """These settings as KHABAR_* variables, to hand to a child process (the worker)."""
+        return {f"KHABAR_{f.name.upper()}": str(getattr(self, f.name)) for f in fields(self)}
+
+    @property
+    def kafka_url(self) -> str:
+        return "kafka://" + ";".join(self.bootstrap_servers.split(","))
+
+    @classmethod
+    def describe(cls) -> list[tuple[str, str, str]]:
+        """(variable, default, help) for every setting: the README table and `khabar config` print this."""
+        rows = []
+        for f in fields(cls):
+            default = f.default
+            if isinstance(default, Path):
+                default = str(default).replace(str(PROJECT_ROOT), "<project>").replace(str(Path.home()), "~")
+            rows.append((f"KHABAR_{f.name.upper()}", str(default), f.metadata["help"]))
+        return rows
+
+
+def _coerce(f: dataclasses.Field, raw: str):
+    kind = f.type if isinstance(f.type, type) else {"int": int, "float": float, "Path": Path, "str": str}[f.type]
+    try:
+        return kind(raw)
+    except ValueError as err:
+        raise ValueError(f"KHABAR_{f.name.upper()}={raw!r} is not a valid {kind.__name__}") from err

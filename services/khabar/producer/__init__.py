@@ -1,0 +1,1 @@
+"""The producer: reads article files and feeds, and sends them as raw records to Kafka."""

@@ -1,0 +1,7 @@
+"""Prometheus metrics of the producer (served by `khabar replay` when KHABAR_PRODUCER_METRICS_PORT is set)."""
+
+from prometheus_client import Counter
+
+ARTICLES_SENT = Counter("khabar_producer_articles_sent_total", "Raw articles acknowledged by the broker.")
+SEND_ERRORS = Counter("khabar_producer_send_errors_total", "Raw articles the broker did not acknowledge.", ["error"])
+INVALID_INPUTS = Counter("khabar_producer_invalid_inputs_total", "Input items rejected before sending (bad file or schema).")

@@ -1,0 +1,53 @@
+"""Message contracts: loads the JSON Schemas in `schemas/`, the single source of truth for every topic."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from functools import lru_cache
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import best_match
+
+from khabar.config import PROJECT_ROOT
+
+SCHEMA_DIR = PROJECT_ROOT / "schemas"
+SCHEMA_VERSION = 1
+RAW, ENRICHED, DEADLETTER = "raw-article", "enriched-article", "deadletter"
+
+
+class SchemaError(ValueError):
+    """A record does not match its schema; the message names the field and the rule."""
+
+
+@lru_cache(maxsize=None)
+def validator(name: str, version: int = SCHEMA_VERSION) -> Draft202012Validator:
+    schema = json.loads((SCHEMA_DIR / f"{name}.v{version}.json").read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=FormatChecker())
+
+
+def errors(name: str, record) -> list[str]:
+    """Every violation of the schema, as readable lines ('at $.body: ... does not match ...')."""
+    return [_describe(err) for err in validator(name).iter_errors(record)]
+
+
+def validate(name: str, record) -> None:
+    error = best_match(validator(name).iter_errors(record))
+    if error is not None:
+        raise SchemaError(f"{name} v{SCHEMA_VERSION}: {_describe(error)}")
+
+
+def _describe(error) -> str:
+    return f"at {error.json_path}: {error.message[:300]}"
+
+
+def timestamp(moment: datetime | None = None) -> str:
+    """RFC 3339 UTC with milliseconds, the form of every date-time field in the schemas."""
+    moment = moment or datetime.now(timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def encode(record: dict) -> bytes:
+    """The wire form of every record: compact UTF-8 JSON."""
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

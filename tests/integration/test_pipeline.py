@@ -1,0 +1,58 @@
+"""The pipeline on the real broker: producer -> raw topic -> worker -> enriched / dead-letter topics."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import collect_by_key, send_raw
+from khabar import schemas
+from khabar.producer.replay import Replayer
+from khabar.producer.sources import raw_record, read_paths
+from khabar.config import PROJECT_ROOT
+
+pytestmark = pytest.mark.integration
+
+
+def seed_variants(count: int) -> list[dict]:
+    """`count` distinct articles built from the seed article (each with its own id)."""
+    seed = next(iter(read_paths([PROJECT_ROOT / "seeds"])))
+    return [raw_record(source="test", url=f"https://example.test/{n}", locator=str(n), title=f"{seed['title']} {n}",
+                       body=seed["body"]) for n in range(count)]
+
+
+def test_every_article_sent_comes_out_enriched_with_its_id(settings, worker, outputs):
+    records = seed_variants(25)
+    replayer = Replayer(settings)
+    report = replayer.replay(records)
+    replayer.close()
+    assert sorted(report.sent) == sorted(r["id"] for r in records) and not report.failed
+
+    found = collect_by_key(outputs, set(report.sent))
+
+    assert found.keys() == set(report.sent)
+    for article_id, results in found.items():
+        assert [kind for kind, _ in results] == ["enriched"], results
+        record = results[0][1]
+        schemas.validate(schemas.ENRICHED, record)
+        assert record["id"] == article_id
+        assert record["token_count"] > 100
+        assert all(record["text"][t["start"]:t["end"]] == t["text"] for t in record["tokens"])
+        assert {e["type"] for e in record["entities"]} & {"PERS", "LOC"}
+
+
+def test_malformed_message_is_dead_lettered_and_the_next_good_one_enriched(settings, worker, outputs):
+    good = seed_variants(1)[0]
+    send_raw(settings, [("broken-1", b'{"title": "unterminated'), (good["id"], schemas.encode(good))])
+
+    found = collect_by_key(outputs, {"broken-1", good["id"]})
+
+    [(kind, dead)] = found["broken-1"]
+    assert kind == "deadletter"
+    schemas.validate(schemas.DEADLETTER, dead)
+    assert dead["error"]["reason"] == "not_json" and dead["error"]["stage"] == "decode"
+    assert dead["original"] == {"encoding": "utf-8", "data": '{"title": "unterminated', "size_bytes": 24, "truncated": False}
+    assert dead["source"]["topic"] == settings.raw_topic
+    assert [kind for kind, _ in found[good["id"]]] == ["enriched"]
+    assert worker.alive()
