@@ -1,0 +1,69 @@
+"""What the camel-tools chain says a document should normalise to, to check ``normalise_document`` against."""
+
+from __future__ import annotations
+
+from camel_tools.tokenizers.word import simple_word_tokenize
+
+from khabar.text.charmap import camel_clean, camel_letters, camel_norm
+from khabar.text.normalise import NormalisedDocument
+
+
+def reference_forms(text: str, doc: NormalisedDocument) -> tuple[str, str, list[str]]:
+    """``text_clean``, ``text_norm`` and token forms by the chained camel-tools calls, on the paragraphs
+    that ``doc`` kept."""
+    clean_lines = [" ".join(camel_clean(text[s:e]).split()) for s, e in doc.paragraphs]
+    norm_lines = [camel_letters(line) for line in clean_lines]
+    text_norm = "\n".join(norm_lines)
+    return "\n".join(clean_lines), text_norm, simple_word_tokenize(text_norm)
+
+
+def mismatches(text: str, doc: NormalisedDocument) -> list[str]:
+    """Differences between ``doc`` and the reference, offsets included (empty if identical).
+
+    Offsets are checked by the chain itself: each token's span normalises to exactly that token (or, for a
+    character the chain expands, to the run of tokens sharing its span), and what lies between two tokens
+    normalises to nothing but whitespace.
+    """
+    problems = []
+    clean, norm, tokens = reference_forms(text, doc)
+    if doc.text_clean != clean:
+        problems.append(f"text_clean differs: {_first_difference(doc.text_clean, clean)}")
+    if doc.text_norm != norm:
+        problems.append(f"text_norm differs: {_first_difference(doc.text_norm, norm)}")
+    if [t.norm for t in doc.tokens] != tokens:
+        problems.append("token forms differ from simple_word_tokenize(text_norm)")
+    for paragraph in doc.paragraphs:
+        problems.extend(_alignment(text, paragraph, doc.tokens))
+    return problems
+
+
+def _alignment(text: str, paragraph, tokens) -> list[str]:
+    start, end = paragraph
+    inside = [t for t in tokens if start <= t.start and t.end <= end]
+    problems = []
+    cursor, i = start, 0
+    while i < len(inside):
+        t = inside[i]
+        group = [t]
+        while i + len(group) < len(inside) and inside[i + len(group)][1:3] == t[1:3]:
+            group.append(inside[i + len(group)])
+        i += len(group)
+        if text[t.start : t.end] != t.text:
+            problems.append(f"token {t.text!r} at {t.start} is not the original slice")
+        if simple_word_tokenize(camel_norm(t.text)) != [g.norm for g in group]:
+            problems.append(f"span {t.start}:{t.end} {t.text!r} does not normalise to {[g.norm for g in group]}")
+        if camel_norm(text[cursor : t.start]).strip():
+            problems.append(f"text between {cursor} and {t.start} is not blank once normalised")
+        if t.proclitic and (t.proclitic + t.stem != t.norm or not t.start < t.stem_start < t.end):
+            problems.append(f"bad proclitic split of {t.text!r}")
+        if t.proclitic and camel_norm(text[t.stem_start : t.end]) != t.stem:
+            problems.append(f"stem of {t.text!r} does not start at {t.stem_start}")
+        cursor = t.end
+    if camel_norm(text[cursor:end]).strip():
+        problems.append(f"text between {cursor} and {end} is not blank once normalised")
+    return problems
+
+
+def _first_difference(a: str, b: str) -> str:
+    i = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    return f"at {i}: {a[i - 10 : i + 10]!r} vs {b[i - 10 : i + 10]!r}"

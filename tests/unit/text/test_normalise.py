@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import json
+
+from camel_tools.tokenizers.word import simple_word_tokenize
+
+from khabar.text.normalise import normalise_document
+from khabar.text.reference import mismatches
+
+
+def test_seed_structure_and_boilerplate(seed_text):
+    doc = normalise_document(seed_text)
+    kinds = [r.kind for r in doc.removed]
+    assert kinds == ["repeated_caption", "read_also"]
+    for r in doc.removed:
+        assert seed_text[r.start : r.end] == r.text
+    assert doc.removed[1].text.startswith("اقرأ أيضًا:")
+    assert doc.title is not None and seed_text[doc.title.start : doc.title.end].startswith("عقب المباحثات")
+    assert "اقرأ" not in doc.text_clean
+    assert doc.text_clean.count("الرئيس الروسي وزعيم كوريا الشمالية") == 1
+    assert doc.is_arabic and doc.arabic_ratio == 1.0
+    assert mismatches(seed_text, doc) == []
+
+
+def test_removed_text_has_no_tokens(seed_text):
+    doc = normalise_document(seed_text)
+    for r in doc.removed:
+        assert not [t for t in doc.tokens if r.start <= t.start < r.end]
+
+
+def test_tokens_slice_the_original_and_match_simple_word_tokenize(seed_text):
+    doc = normalise_document(seed_text)
+    assert [t.norm for t in doc.tokens] == simple_word_tokenize(doc.text_norm)
+    for t in doc.tokens:
+        assert seed_text[t.start : t.end] == t.text
+
+
+def test_proclitic_split_with_offsets(seed_text):
+    doc = normalise_document(seed_text)
+    wakim = next(t for t in doc.tokens if t.text == "وكيم")
+    assert (wakim.proclitic, wakim.stem) == ("و", "كيم")
+    assert seed_text[wakim.stem_start : wakim.end] == "كيم"
+    article = next(t for t in doc.tokens if t.text == "الرئيس")
+    assert (article.proclitic, article.stem) == ("ال", "رئيس")
+    # Names that begin with a proclitic letter are left whole.
+    for name in ("بوتين", "كوريا", "فلاديمير"):
+        assert all(t.proclitic == "" for t in doc.tokens if t.text == name)
+
+
+def test_forms():
+    text = "قالَ: «إلى المدرسةِ» ١٢٣ مرة… ـــ"
+    doc = normalise_document(text)
+    assert doc.text_clean == 'قال: "إلى المدرسة" 123 مرة...'
+    assert doc.text_norm == 'قال: "الي المدرسه" 123 مره...'
+    assert [t.norm for t in doc.tokens][-3:] == [".", ".", "."]
+    ellipsis = text.index("…")
+    assert {(t.start, t.end) for t in doc.tokens[-3:]} == {(ellipsis, ellipsis + 1)}
+
+
+def test_sentences():
+    text = "عنوان الخبر\n\nقال الوزير إن الاجتماع نجح. وأضاف: «سنعود». هل انتهى؟ نعم 3.5 بالمئة"
+    doc = normalise_document(text)
+    assert [text[s:e] for s, e in doc.sentences] == [
+        "عنوان الخبر",
+        "قال الوزير إن الاجتماع نجح.",
+        "وأضاف: «سنعود».",
+        "هل انتهى؟",
+        "نعم 3.5 بالمئة",
+    ]
+
+
+def test_empty_and_non_arabic_are_flagged_not_crashed():
+    empty = normalise_document("")
+    assert (empty.tokens, empty.text_clean, empty.is_arabic, empty.arabic_ratio) == ([], "", False, 0.0)
+    english = normalise_document("Breaking news\n\nThe minister said the talks went well.")
+    assert not english.is_arabic and english.arabic_ratio == 0.0
+    assert english.text_clean.startswith("Breaking news")
+    russian = normalise_document("Путин и Ким Чен Ын обменялись подарками")
+    assert not russian.is_arabic and russian.tokens == []
+
+
+def test_to_dict_is_json(seed_text):
+    record = normalise_document(seed_text).to_dict()
+    assert json.loads(json.dumps(record, ensure_ascii=False)) == record
+    assert set(record["tokens"][0]) >= {"text", "start", "end", "norm", "proclitic", "stem", "stem_start"}
