@@ -44,7 +44,8 @@ def test_every_article_sent_comes_out_enriched_with_its_id(settings, worker, out
 
 def test_malformed_message_is_dead_lettered_and_the_next_good_one_enriched(settings, worker, outputs):
     good = seed_variants(1)[0]
-    send_raw(settings, [("broken-1", b'{"title": "unterminated'), (good["id"], schemas.encode(good))])
+    broken = b'{"title": "unterminated'
+    send_raw(settings, [("broken-1", broken), (good["id"], schemas.encode(good))])
 
     found = collect_by_key(outputs, {"broken-1", good["id"]})
 
@@ -52,7 +53,7 @@ def test_malformed_message_is_dead_lettered_and_the_next_good_one_enriched(setti
     assert kind == "deadletter"
     schemas.validate(schemas.DEADLETTER, dead)
     assert dead["error"]["reason"] == "not_json" and dead["error"]["stage"] == "decode"
-    assert dead["original"] == {"encoding": "utf-8", "data": '{"title": "unterminated', "size_bytes": 24, "truncated": False}
+    assert dead["original"] == {"encoding": "utf-8", "data": broken.decode(), "size_bytes": len(broken), "truncated": False}
     assert dead["source"]["topic"] == settings.raw_topic
     assert [kind for kind, _ in found[good["id"]]] == ["enriched"]
     assert worker.alive()

@@ -46,10 +46,11 @@ def run(settings: Settings, paths, follow, watch, timeout) -> None:
         click.echo(" already running" if already_running else f" started in {seconds:.1f}s (logs: {broker.log_file})")
         ensure_topics(settings)
 
-        click.echo(f"[2/4] enrichment worker ...", nl=False)
+        click.echo("[2/4] enrichment worker ...", nl=False)
         started = time.monotonic()
         worker = _start_worker(settings)
-        click.echo(f" up in {time.monotonic() - started:.1f}s; metrics http://{settings.worker_host}:{settings.worker_port}/metrics")
+        click.echo(f" up in {time.monotonic() - started:.1f}s; metrics http://{settings.worker_host}:{settings.worker_port}"
+                   f"/metrics (log: {worker_log(settings)})")
 
         from khabar.broker.outputs import OutputReader
 
@@ -88,7 +89,7 @@ def _replay_and_collect(settings: Settings, reader, paths: list[str], timeout: f
     missing = set(report.sent) - found.keys()
     if missing:
         raise click.ClickException(f"{len(missing)} article(s) did not come out within {timeout:.0f}s: "
-                                   f"{', '.join(sorted(missing)[:5])}; is the worker healthy? (worker log above)")
+                                   f"{', '.join(sorted(missing)[:5])}; see the worker log {worker_log(settings)}")
     enriched = sum(kind == "enriched" for kind, _ in found.values())
     return f"{enriched} enriched, {len(found) - enriched} dead-lettered, {len(report.invalid)} invalid input(s)"
 
@@ -134,14 +135,19 @@ def _follow(settings: Settings, reader, watch: Path) -> None:
 
 
 def _start_worker(settings: Settings, timeout: float = 120.0) -> subprocess.Popen:
-    """The worker runs as its own process (as in production), and is ready once its HTTP server answers."""
-    worker = subprocess.Popen([sys.executable, "-m", "khabar", "worker"], start_new_session=True,
-                              env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    """The worker runs as its own process (as in production), and is ready once it owns partitions."""
+    log_path = worker_log(settings)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log:
+        worker = subprocess.Popen([sys.executable, "-m", "khabar", "worker", "--loglevel", "info"],
+                                  start_new_session=True, stdout=log, stderr=subprocess.STDOUT,
+                                  env={**os.environ, **settings.to_env(), "PYTHONUNBUFFERED": "1"})
     deadline = time.monotonic() + timeout
     url = f"http://{settings.worker_host}:{settings.worker_port}/readyz"
     while True:
         if worker.poll() is not None:
-            raise click.ClickException(f"the worker exited with code {worker.returncode} during start-up (its log is above)")
+            raise click.ClickException(f"the worker exited with code {worker.returncode} during start-up; "
+                                       f"its log {log_path} ends with:\n{_tail(log_path)}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
@@ -150,8 +156,16 @@ def _start_worker(settings: Settings, timeout: float = 120.0) -> subprocess.Pope
             pass
         if time.monotonic() > deadline:
             _stop(worker)
-            raise click.ClickException(f"the worker was not ready within {timeout:.0f}s ({url})")
+            raise click.ClickException(f"the worker was not ready within {timeout:.0f}s ({url}); see {log_path}")
         time.sleep(0.5)
+
+
+def worker_log(settings: Settings) -> Path:
+    return settings.state_dir / "logs" / "worker.log"
+
+
+def _tail(path: Path, lines: int = 15) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
 def _stop(process: subprocess.Popen, timeout: float = 30.0) -> None:
