@@ -135,11 +135,14 @@ def origin_key(kind: str, record: dict) -> str | None:
     return record["id"] if kind == "enriched" else record["source"]["key"]
 
 
-def collect_by_key(reader, keys: set[str], timeout: float = 120) -> dict[str, list[tuple[str, dict]]]:
-    """Every output whose origin key is in `keys` (a list per key, to expose duplicates), until all arrived."""
+def collect_by_key(reader, keys: set[str], timeout: float = 120, total: int | None = None
+                   ) -> dict[str, list[tuple[str, dict]]]:
+    """Outputs whose origin key is in `keys`, a list per key (to expose duplicates), until `total` outputs
+    (default: one per key) arrived or `timeout` seconds passed."""
+    total = len(keys) if total is None else total
     found: dict[str, list[tuple[str, dict]]] = {}
     deadline = time.monotonic() + timeout
-    while not keys <= found.keys() and time.monotonic() < deadline:
+    while sum(map(len, found.values())) < total and time.monotonic() < deadline:
         for kind, record in reader.records():
             key = origin_key(kind, record)
             if key in keys:

@@ -44,6 +44,7 @@ class Settings:
     ner_model_path: str = _doc("", "Model directory for the 'camel' backend, or another file for the 'khabar' backend.")
     # Producer
     producer_metrics_port: int = _doc(0, "If set, `khabar replay` serves its Prometheus metrics on this port.")
+    producer_max_request_bytes: int = _doc(8_388_608, "Largest message the producer sends; keep it at or below the broker's message.max.bytes.")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":

@@ -37,7 +37,7 @@ class Replayer:
             acks="all",
             enable_idempotence=True,
             linger_ms=5,
-            max_request_size=settings.max_article_bytes * 6,  # let oversize articles reach the enricher's dead letters
+            max_request_size=settings.producer_max_request_bytes,
             client_id="khabar-producer",
         )
 
