@@ -1,0 +1,31 @@
+"""`khabar run` as a new user runs it: broker, worker, seeds, summary, and nothing left running afterwards."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import free_port
+from khabar.config import Settings
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
+
+
+def test_run_replays_the_seeds_prints_the_summary_and_stops_everything(tmp_path):
+    settings = Settings.from_env({}, kafka_port=free_port(), kafka_controller_port=free_port(),
+                                 bootstrap_servers="", worker_port=free_port(), state_dir=tmp_path / "state")
+    settings = settings.replace(bootstrap_servers=f"127.0.0.1:{settings.kafka_port}")
+    result = subprocess.run([sys.executable, "-m", "khabar", "run", "--timeout", "120"],
+                            env={**os.environ, **settings.to_env()}, capture_output=True, text=True, timeout=400)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "عقب المباحثات التاريخية.. تبادل الهدايا بين «بوتين وكيم»" in result.stdout
+    assert "1 enriched, 0 dead-lettered" in result.stdout
+    assert "PERS" in result.stdout and "بوتين" in result.stdout
+    assert f"http://127.0.0.1:{settings.worker_port}/metrics" in result.stdout
+    assert "stopped worker and broker" in result.stdout
+    leftovers = subprocess.run(["pgrep", "-f", str(settings.state_dir)], capture_output=True, text=True).stdout
+    assert leftovers == "", f"processes still running: {leftovers}"
