@@ -11,6 +11,7 @@ from faust.sensors.prometheus import setup_prometheus_sensors
 from khabar import __version__
 from khabar.config import Settings
 from khabar.enricher import metrics
+from khabar.enricher.lag import REFRESH_S, ConsumerLag
 from khabar.enricher.processing import Origin, Processor
 from khabar.text.pipeline import TextPipeline
 
@@ -59,6 +60,12 @@ def create_app(settings: Settings, pipeline: TextPipeline | None = None) -> faus
         ready = bool(assigned) and broker == "reachable"
         return web.json({"ready": ready, "partitions": assigned, "broker": broker}, status=200 if ready else 503)
 
+    consumer_lag = ConsumerLag(app, settings.app_id, settings.raw_topic, settings.bootstrap_servers)
+
+    @app.timer(REFRESH_S)
+    async def export_consumer_lag():
+        await consumer_lag.refresh()
+
     @app.agent(raw_topic, name="enrich")
     async def enrich(stream):
         async for events in stream.take_events(settings.batch_size, within=settings.batch_timeout_s):
@@ -69,6 +76,8 @@ def create_app(settings: Settings, pipeline: TextPipeline | None = None) -> faus
                     message.value,
                     Origin(message.topic, message.partition, message.offset, message.key, message.timestamp),
                 )
+                if outcome.enriched:
+                    metrics.TOP_ENTITIES.add(outcome.record["entities"])
                 target = enriched_topic if outcome.enriched else deadletter_topic
                 await target.send(key=outcome.key, value=outcome.value)
                 # Let heartbeats and fetches run between articles: the NLP itself is synchronous CPU work.

@@ -1,6 +1,8 @@
 """The enricher's own Prometheus metrics (Faust's sensor adds its own beside them on the same /metrics page)."""
 
-from prometheus_client import Counter, Gauge, Histogram, Info
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram, Info
+
+from khabar.enricher.top_entities import TopEntities
 
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 
@@ -18,3 +20,5 @@ BATCH_SIZE = Histogram("khabar_batch_size", "Raw messages enriched per batch.", 
 CONSUMER_LAG = Gauge("khabar_consumer_lag_messages", "End offset minus committed offset of the raw topic.",
                      ["topic", "partition"])
 WORKER_INFO = Info("khabar_worker", "Version and NER model of this worker.")
+TOP_ENTITIES = TopEntities("khabar_top_entity_mentions")
+REGISTRY.register(TOP_ENTITIES)

@@ -1,0 +1,74 @@
+"""Consumer lag of the raw topic, per partition: the log end offset minus the consumer group's committed offset.
+
+Faust's Prometheus sensor exports no lag. Each worker reports only the partitions assigned to it, so summing the
+series of all workers counts each partition once, and a partition a rebalance moved away stops being reported
+here (its new owner reports it). The committed offsets come from the group coordinator, not from this
+worker's memory, so the figure is what a restarted worker would resume from.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiokafka import TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
+
+from khabar.enricher.metrics import CONSUMER_LAG
+
+log = logging.getLogger(__name__)
+
+REFRESH_S = 5.0  # a Prometheus scrape interval is usually 15 s: fresher figures would not be seen
+
+
+class ConsumerLag:
+    def __init__(self, app, group_id: str, topic: str, bootstrap_servers: str):
+        self.app, self.group_id, self.topic = app, group_id, topic
+        self.bootstrap_servers = bootstrap_servers
+        self._admin: AIOKafkaAdminClient | None = None
+        self._exported: set[int] = set()
+        app.on_before_shutdown.connect(self.close)
+
+    async def refresh(self) -> None:
+        """Update the gauge for this worker's partitions; a failed look-up leaves the last figures and logs why."""
+        partitions = sorted(tp for tp in self.app.consumer.assignment() if tp.topic == self.topic)
+        try:
+            lags = await asyncio.wait_for(self._lags(partitions), REFRESH_S) if partitions else {}
+        except (KafkaError, OSError, asyncio.TimeoutError) as error:
+            log.warning("consumer lag of %s not refreshed: %r", self.topic, error)
+            return
+        for partition in self._exported - lags.keys():
+            CONSUMER_LAG.remove(self.topic, str(partition))
+        for partition, lag in lags.items():
+            CONSUMER_LAG.labels(self.topic, str(partition)).set(lag)
+        self._exported = set(lags)
+
+    async def _lags(self, partitions: list) -> dict[int, int]:
+        # End offsets through Faust's own consumer (its thread, its connections); commits from the coordinator.
+        ends = await self.app.consumer.highwaters(*partitions)
+        admin = await self._admin_client()
+        committed = await admin.list_consumer_group_offsets(
+            self.group_id, partitions=[TopicPartition(tp.topic, tp.partition) for tp in partitions])
+        # A partition the group never committed is read from its start (consumer_auto_offset_reset="earliest").
+        never = [tp for tp in partitions if committed.get(tp) is None or committed[tp].offset < 0]
+        starts = await self.app.consumer.earliest_offsets(*never) if never else {}
+        return {tp.partition: max(0, ends[tp] - (starts[tp] if tp in starts else committed[tp].offset))
+                for tp in partitions}
+
+    async def _admin_client(self) -> AIOKafkaAdminClient:
+        if self._admin is None:
+            admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap_servers, client_id="khabar-lag",
+                                        request_timeout_ms=int(REFRESH_S * 1000))
+            try:
+                await admin.start()
+            except BaseException:
+                await admin.close()
+                raise
+            self._admin = admin
+        return self._admin
+
+    async def close(self, *_args, **_kwargs) -> None:
+        if self._admin is not None:
+            admin, self._admin = self._admin, None
+            await admin.close()
