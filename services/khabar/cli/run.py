@@ -65,6 +65,8 @@ def run(settings: Settings, paths, follow, watch, timeout) -> None:
     except KeyboardInterrupt:
         click.echo("\ninterrupted")
     finally:
+        # A second Ctrl-C (terminals signal the whole process group) must not cut the clean-up short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         click.echo("[4/4] stopping ...", nl=False)
         if worker is not None:
             _stop(worker)
