@@ -61,13 +61,20 @@ def shape(word: str) -> str:
 
 
 class FeatureExtractor:
-    """`gazetteers`: name -> {"B": first-token keys, "I": later-token keys}; `extra`: key -> list of extra
-    feature strings (frequency bins, clusters) computed at training time and shipped with the model."""
+    """`gazetteers`: name -> {"B": first-token keys, "I": later-token keys}; `freq`: key -> Zipf frequency
+    bin in general Arabic text (absent = rare). Names are mostly rare words; common words that are
+    also names (سعيد، كريم) are what the bin lets the model discount."""
 
     def __init__(self, gazetteers: dict[str, dict[str, set[str]]] | None = None,
-                 extra: dict[str, list[str]] | None = None):
+                 freq: dict[str, int] | None = None):
         self.gazetteers = gazetteers or {}
-        self.extra = extra or {}
+        self.freq = freq or {}
+        # One dict lookup per form instead of one per list: key -> names of the lists holding it.
+        self._index: dict[str, list[str]] = {}
+        for name, parts in sorted(self.gazetteers.items()):
+            for part, entries in sorted(parts.items()):
+                for e in entries:
+                    self._index.setdefault(e, []).append(f"{part}={name}")
 
     def type_feats(self, word: str) -> tuple[list[str], list[str]]:
         """(features of the word at offset 0, features it contributes as a neighbour)."""
@@ -84,21 +91,19 @@ class FeatureExtractor:
             "len=" + str(min(len(stem), 9)),
         ]
         ctx = ["w=" + k, "s=" + stem, "pro=" + pro, "x2=" + k[-2:]]
+        index = self._index
         forms = lookup_forms(k)
-        for name, parts in self.gazetteers.items():
-            for part, entries in parts.items():
-                if forms[0] in entries:
-                    f = f"g{part}={name}"
-                    core.append(f)
-                    ctx.append(f)
-                elif any(f in entries for f in forms[1:]):
-                    f = f"g{part}s={name}"
-                    core.append(f)
-                    ctx.append(f)
-        extra = self.extra.get(stem)
-        if extra:
-            core.extend(extra)
-            ctx.extend(extra)
+        exact = index.get(k, ())
+        gaz = ["g" + g for g in exact]
+        for form in forms[1:]:
+            gaz.extend("gs" + g for g in index.get(form, ()) if g not in exact)
+        gaz = sorted(set(gaz))
+        core.extend(gaz)
+        ctx.extend(gaz)
+        if self.freq:
+            fq = ["fq=" + str(self.freq.get(k, 1)), "sfq=" + str(self.freq.get(stem, 1))]
+            core.extend(fq)
+            ctx.extend(fq)
         return core, ctx
 
 

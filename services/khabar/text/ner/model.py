@@ -54,9 +54,9 @@ class CRFTagger:
         for gname, parts in gaz.items():
             for part, entries in parts.items():
                 arrays[f"gaz:{gname}:{part}"] = _join(sorted(entries))
-        extra_keys = sorted(self.extractor.extra)
-        arrays["extra_keys"] = _join(extra_keys)
-        arrays["extra_vals"] = _join(" ".join(self.extractor.extra[k]) for k in extra_keys)
+        freq_keys = sorted(self.extractor.freq)
+        arrays["freq_keys"] = _join(freq_keys)
+        arrays["freq_bins"] = np.array([self.extractor.freq[k] for k in freq_keys], dtype=np.uint8)
         meta = dict(self.meta, name=self.name, offsets=list(self.offsets))
         arrays["meta"] = _join([json.dumps(meta, ensure_ascii=False)])
         # savez stamps the current time into the zip; fixed stamps keep retraining byte-identical.
@@ -77,9 +77,9 @@ class CRFTagger:
             if k.startswith("gaz:"):
                 _, gname, part = k.split(":")
                 gaz.setdefault(gname, {})[part] = set(_split(z[k]))
-        extra = dict(zip(_split(z["extra_keys"]), (v.split(" ") for v in _split(z["extra_vals"]))))
+        freq = dict(zip(_split(z["freq_keys"]), z["freq_bins"].tolist()))
         return cls(_split(z["labels"]), z["transitions"], _split(z["attrs"]), z["weights"],
-                   tuple(meta["offsets"]), FeatureExtractor(gaz, extra), meta["name"], meta)
+                   tuple(meta["offsets"]), FeatureExtractor(gaz, freq), meta["name"], meta)
 
     # -- scoring -------------------------------------------------------------------------------
     def _reset_cache(self) -> None:

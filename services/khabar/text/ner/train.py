@@ -10,7 +10,7 @@ import numpy as np
 
 from .data import read_bio, score
 from .features import FeatureExtractor, sentence_attributes
-from .gazetteers import build_gazetteers
+from .gazetteers import build_gazetteers, word_frequencies
 from .model import CRFTagger
 
 DEFAULT_OFFSETS = (-2, -1, 0, 1, 2)
@@ -30,7 +30,7 @@ def anercorp_split(shared: Path):
 
 
 def train_crf(sents, extractor: FeatureExtractor, offsets=DEFAULT_OFFSETS, c1=0.05, c2=0.05,
-              max_iterations=150, name="khabar-crf", meta=None, log=print) -> CRFTagger:
+              max_iterations=150, name="khabar-crf", meta=None, log=print, params=None) -> CRFTagger:
     import pycrfsuite
 
     t0 = time.time()
@@ -46,7 +46,7 @@ def train_crf(sents, extractor: FeatureExtractor, offsets=DEFAULT_OFFSETS, c1=0.
     for words, tags in sents:
         trainer.append(sentence_attributes(words, offsets, feats_of), tags)
     trainer.set_params({"c1": c1, "c2": c2, "max_iterations": max_iterations,
-                        "feature.possible_transitions": True})
+                        "feature.possible_transitions": True, **(params or {})})
     log(f"features built in {time.time() - t0:.1f}s; training")
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "crf.model")
@@ -85,7 +85,8 @@ def evaluate(tagger, sents) -> dict:
 
 
 MODEL_NAME = "khabar-crf-2026.11"
-GAZETTEER_SOURCES = ("arabic_names",)
+GAZETTEER_SOURCES = ("arabic_names", "romanizer_names", "foreign_names", "places", "nationalities", "organisations")
+OFFSETS = (-1, 0, 1)  # dev F1: +-1 context 69.9, +-2 69.5, +-3 68.5 (more context overfits)
 C1, C2 = 0.05, 0.05
 
 
@@ -96,10 +97,10 @@ def train_model(shared: Path, dev: bool = False, log=print):
     train, dev_sents = anercorp_split(shared)
     if not dev:
         train = train + dev_sents
-    extractor = FeatureExtractor(build_gazetteers(shared, GAZETTEER_SOURCES))
+    extractor = FeatureExtractor(build_gazetteers(shared, GAZETTEER_SOURCES), word_frequencies())
     meta = {"trained_on": "ANERcorp train (CAMeL Lab split)" + (" minus dev" if dev else ""),
             "gazetteers": list(GAZETTEER_SOURCES), "c1": C1, "c2": C2}
-    tagger = train_crf(train, extractor, c1=C1, c2=C2, name=MODEL_NAME, meta=meta, log=log)
+    tagger = train_crf(train, extractor, offsets=OFFSETS, c1=C1, c2=C2, name=MODEL_NAME, meta=meta, log=log)
     report = None
     if dev:
         report = evaluate(tagger, dev_sents)
