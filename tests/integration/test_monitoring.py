@@ -1,0 +1,225 @@
+"""Monitoring proven against a real Prometheus server (Debian's package, installed on first use).
+
+Prometheus runs on loopback with the alert rules of deploy/prometheus and the jobs of its prometheus.yml, scraping
+a live worker and a live producer every second while articles (and some bad input) flow through the real broker.
+Then every PromQL expression of the Grafana dashboard must return data and every alert rule must evaluate
+cleanly, against series that exist.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import free_port, send_raw
+from khabar.config import PROJECT_ROOT
+
+pytestmark = pytest.mark.prometheus
+
+PROMETHEUS_DIR = PROJECT_ROOT / "deploy" / "prometheus"
+DASHBOARDS_DIR = PROJECT_ROOT / "deploy" / "grafana" / "dashboards"
+# Every metric name a query can refer to: ours, Faust's sensor's and Prometheus' own `up`.
+METRIC_NAME = re.compile(r"\b(?:khabar|faust)_[a-z0-9_]+\b|\bup\b(?=\s*[{\[)=])")
+
+
+def dashboard_queries() -> list[tuple[str, str]]:
+    """(panel title, expression) of every target of every dashboard, rows' panels included."""
+    def walk(panels):
+        for panel in panels:
+            yield from walk(panel.get("panels", []))
+            for target in panel.get("targets", []):
+                yield panel["title"], target["expr"]
+
+    return [query for path in sorted(DASHBOARDS_DIR.glob("*.json"))
+            for query in walk(json.loads(path.read_text(encoding="utf-8"))["panels"])]
+
+
+def alert_rules() -> list[dict]:
+    groups = yaml.safe_load((PROMETHEUS_DIR / "alerts.yml").read_text())["groups"]
+    return [rule for group in groups for rule in group["rules"]]
+
+
+@pytest.fixture(scope="session")
+def prometheus_bin() -> Path:
+    """The directory holding `prometheus` and `promtool`, installed with deploy/prometheus/install.sh if missing."""
+    if not (shutil.which("prometheus") and shutil.which("promtool")):
+        subprocess.run(["sh", str(PROMETHEUS_DIR / "install.sh")], check=True, timeout=300)
+    return Path(shutil.which("prometheus")).parent
+
+
+def test_promtool_accepts_the_config_and_the_rules(prometheus_bin):
+    for command in (["check", "config", "prometheus.yml"], ["check", "rules", "alerts.yml"]):
+        result = subprocess.run([prometheus_bin / "promtool", *command], cwd=PROMETHEUS_DIR,
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stdout + result.stderr
+    assert f"SUCCESS: {len(alert_rules())} rules found" in result.stdout
+
+
+class PrometheusServer:
+    """A Prometheus on a free loopback port with deploy/prometheus's jobs and rules, each job aimed at one target."""
+
+    def __init__(self, bin_dir: Path, home: Path, targets: dict[str, str]):
+        self.bin_dir, self.home, self.port = bin_dir, home, free_port()
+        config = yaml.safe_load((PROMETHEUS_DIR / "prometheus.yml").read_text())
+        assert {job["job_name"] for job in config["scrape_configs"]} == targets.keys()
+        config["global"].update(scrape_interval="1s", evaluation_interval="1s")
+        config["rule_files"] = [str(PROMETHEUS_DIR / name) for name in config["rule_files"]]
+        for job in config["scrape_configs"]:  # the compose service discovery, replaced by the local process
+            for key in [key for key in job if key.endswith("_sd_configs") or key == "static_configs"]:
+                del job[key]
+            job["static_configs"] = [{"targets": [targets[job["job_name"]]]}]
+        self.config = home / "prometheus.yml"
+        self.config.write_text(yaml.safe_dump(config))
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 30) -> "PrometheusServer":
+        log = open(self.home / "prometheus.log", "ab")
+        self.process = subprocess.Popen(
+            [self.bin_dir / "prometheus", f"--config.file={self.config}", f"--storage.tsdb.path={self.home / 'data'}",
+             f"--web.listen-address=127.0.0.1:{self.port}", "--log.level=warn"],
+            stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+        log.close()
+        deadline = time.monotonic() + timeout
+        while not self._ready():
+            assert self.process.poll() is None, f"prometheus exited: {self.log_tail()}"
+            assert time.monotonic() < deadline, f"prometheus not ready in {timeout}s: {self.log_tail()}"
+            time.sleep(0.2)
+        return self
+
+    def _ready(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/-/ready", timeout=2) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+    def api(self, path: str, **params) -> dict:
+        """The parsed answer of an HTTP API call; an error answer (a bad query) is returned, not raised."""
+        url = f"http://127.0.0.1:{self.port}/api/v1/{path}?{urllib.parse.urlencode(params)}"
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                return json.load(response)
+        except urllib.error.HTTPError as error:
+            return json.load(error)
+
+    def query(self, expr: str) -> tuple[list[float], str | None]:
+        """The values an instant query returns now, or the error Prometheus gave for it."""
+        answer = self.api("query", query=expr)
+        if answer["status"] != "success":
+            return [], f"{answer['errorType']}: {answer['error']}"
+        data = answer["data"]
+        samples = [data["result"]] if data["resultType"] == "scalar" else [s["value"] for s in data["result"]]
+        return [float(value) for _, value in samples], None
+
+    def log_tail(self, lines: int = 20) -> str:
+        return "\n".join((self.home / "prometheus.log").read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def articles_dir(path: Path, seed: Path) -> Path:
+    """Four distinct articles (their ids spread over the partitions), one the producer's broker client refuses as
+    too large (with KHABAR_PRODUCER_MAX_REQUEST_BYTES=100000 below), and one file that is not an article."""
+    path.mkdir()
+    title, _, body = seed.read_text(encoding="utf-8").strip().partition("\n")
+    for n in range(4):
+        (path / f"article-{n}.txt").write_text(f"{title} ({n})\n{body}", encoding="utf-8")
+    (path / "oversize.txt").write_text(f"{title} (oversize)\n" + "\n\n".join([body] * 40), encoding="utf-8")
+    (path / "broken.json").write_text('{"title": "unterminated', encoding="utf-8")
+    return path
+
+
+def wait_for(condition, timeout: float, interval: float = 1.0):
+    """Poll `condition` until it returns something truthy or time is up; the last result either way."""
+    deadline = time.monotonic() + timeout
+    while not (result := condition()) and time.monotonic() < deadline:
+        time.sleep(interval)
+    return result
+
+
+@pytest.mark.integration
+def test_every_dashboard_query_returns_data_and_every_alert_evaluates(settings, worker, prometheus_bin, tmp_path):
+    producer_port = free_port()
+    articles = articles_dir(tmp_path / "articles", next((PROJECT_ROOT / "seeds").glob("*.txt")))
+    producer_log = open(tmp_path / "producer.log", "ab")
+    producer = subprocess.Popen(
+        [sys.executable, "-m", "khabar", "replay", "--loop", "--rate", "10", str(articles)],
+        env={**os.environ, **settings.to_env(), "KHABAR_PRODUCER_METRICS_PORT": str(producer_port),
+             "KHABAR_PRODUCER_MAX_REQUEST_BYTES": "100000"},
+        stdout=producer_log, stderr=producer_log)
+    producer_log.close()
+    prometheus = PrometheusServer(prometheus_bin, tmp_path, {
+        "khabar-enricher": f"{settings.worker_host}:{settings.worker_port}",
+        "khabar-producer": f"{settings.worker_host}:{producer_port}",
+    }).start()
+    try:
+        # Dead letters of two reasons, so that the dead-letter panels have something to show.
+        send_raw(settings, [("bad-json", b'{"title": '), ("bad-utf8", b"\xff\xfe not text")])
+
+        queries = dashboard_queries()
+
+        def missing() -> list[str]:
+            problems = []
+            for title, expr in queries:
+                values, error = prometheus.query(expr)
+                if error or not any(math.isfinite(v) for v in values):
+                    problems.append(f"{title}: {expr} -> {error or values}")
+            return problems
+
+        wait_for(lambda: not missing(), timeout=60, interval=2)
+        problems = missing()
+        assert not problems, "dashboard queries without data:\n" + "\n".join(problems) + \
+            f"\nproducer log:\n{(tmp_path / 'producer.log').read_text(errors='replace')[-2000:]}"
+
+        names = {name for _, expr in queries for name in METRIC_NAME.findall(expr)}
+        for rule in alert_rules():
+            values, error = prometheus.query(rule["expr"])
+            assert error is None, f"{rule['alert']}: {error}"
+            names |= set(METRIC_NAME.findall(rule["expr"]))
+        absent = [name for name in sorted(names) if not prometheus.query(f"group({name})")[0]]
+        assert not absent, f"queried series that do not exist: {absent}"
+
+        # Prometheus itself evaluated every rule (each second) without error.
+        rules = [rule for group in prometheus.api("rules")["data"]["groups"] for rule in group["rules"]]
+        assert sorted(r["name"] for r in rules) == sorted(r["alert"] for r in alert_rules())
+        assert [(r["name"], r["health"], r.get("lastError")) for r in rules if r["health"] != "ok"] == []
+
+        # Lag was seen while articles flowed, and drains to zero on every partition once the producer stops.
+        assert prometheus.query("max_over_time(sum(khabar_consumer_lag_messages)[5m:1s])")[0][0] > 0
+        producer.send_signal(signal.SIGINT)
+        producer.wait(30)
+        assert wait_for(lambda: prometheus.query("max(khabar_consumer_lag_messages)")[0] == [0.0], timeout=30), \
+            prometheus.query("khabar_consumer_lag_messages")
+        partitions = prometheus.query('count(khabar_consumer_lag_messages{topic="%s"})' % settings.raw_topic)[0]
+        assert partitions == [float(settings.topic_partitions)]
+
+        # The worker-down rule sees a stopped worker.
+        worker.stop()
+        down = next(rule["expr"] for rule in alert_rules() if rule["alert"] == "KhabarWorkerDown")
+        assert wait_for(lambda: prometheus.query(down)[0], timeout=15) == [0.0]
+    finally:
+        if producer.poll() is None:
+            producer.kill()
+            producer.wait()
+        prometheus.stop()
