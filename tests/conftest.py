@@ -15,6 +15,7 @@ import pytest
 
 from khabar.broker.local import LocalBroker
 from khabar.config import PROJECT_ROOT, Settings
+from khabar.producer.sources import raw_record, read_paths
 
 
 def free_port() -> int:
@@ -56,6 +57,13 @@ def settings(kafka_broker, tmp_path) -> Settings:
         state_dir=tmp_path / "state",
         worker_port=free_port(),
     )
+
+
+def seed_variants(count: int) -> list[dict]:
+    """`count` distinct articles built from the seed article (each with its own id)."""
+    seed = next(iter(read_paths([PROJECT_ROOT / "seeds"])))
+    return [raw_record(source="test", url=f"https://example.test/{n}", locator=str(n), title=f"{seed['title']} {n}",
+                       body=seed["body"]) for n in range(count)]
 
 
 class WorkerProcess:

@@ -36,6 +36,7 @@ class Settings:
     app_id: str = _doc("khabar-enricher", "Faust application id (also the consumer group).")
     worker_host: str = _doc("127.0.0.1", "Address the worker's HTTP server (metrics, health) binds to.")
     worker_port: int = _doc(6066, "Port of the worker's HTTP server: /metrics, /healthz, /readyz.")
+    session_timeout_s: float = _doc(15.0, "Consumer group session timeout: how soon a dead worker's partitions move to a live one.")
     batch_size: int = _doc(32, "Most raw records the worker enriches in one batch.")
     batch_timeout_s: float = _doc(0.2, "Longest wait to fill a batch, in seconds.")
     max_article_bytes: int = _doc(1_000_000, "Raw records larger than this are dead-lettered, not enriched.")

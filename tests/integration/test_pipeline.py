@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
-from conftest import collect_by_key, send_raw
+from conftest import collect_by_key, seed_variants, send_raw
 from khabar import schemas
 from khabar.producer.replay import Replayer
-from khabar.producer.sources import raw_record, read_paths
-from khabar.config import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
-
-
-def seed_variants(count: int) -> list[dict]:
-    """`count` distinct articles built from the seed article (each with its own id)."""
-    seed = next(iter(read_paths([PROJECT_ROOT / "seeds"])))
-    return [raw_record(source="test", url=f"https://example.test/{n}", locator=str(n), title=f"{seed['title']} {n}",
-                       body=seed["body"]) for n in range(count)]
 
 
 def test_every_article_sent_comes_out_enriched_with_its_id(settings, worker, outputs):

@@ -29,6 +29,7 @@ def create_app(settings: Settings, pipeline: TextPipeline | None = None) -> faus
         datadir=str(settings.state_dir / "worker"),
         topic_partitions=settings.topic_partitions,
         consumer_auto_offset_reset="earliest",
+        broker_session_timeout=settings.session_timeout_s,
         producer_max_request_size=settings.max_output_bytes + 65536,
         web_host=settings.worker_host,
         web_port=settings.worker_port,
