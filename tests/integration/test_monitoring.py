@@ -26,31 +26,13 @@ import pytest
 import yaml
 
 from conftest import free_port, send_raw
+from deploy_files import PROMETHEUS_DIR, alert_rules, dashboard_queries, load_yaml
 from khabar.config import PROJECT_ROOT
 
 pytestmark = pytest.mark.prometheus
 
-PROMETHEUS_DIR = PROJECT_ROOT / "deploy" / "prometheus"
-DASHBOARDS_DIR = PROJECT_ROOT / "deploy" / "grafana" / "dashboards"
 # Every metric name a query can refer to: ours, Faust's sensor's and Prometheus' own `up`.
 METRIC_NAME = re.compile(r"\b(?:khabar|faust)_[a-z0-9_]+\b|\bup\b(?=\s*[{\[)=])")
-
-
-def dashboard_queries() -> list[tuple[str, str]]:
-    """(panel title, expression) of every target of every dashboard, rows' panels included."""
-    def walk(panels):
-        for panel in panels:
-            yield from walk(panel.get("panels", []))
-            for target in panel.get("targets", []):
-                yield panel["title"], target["expr"]
-
-    return [query for path in sorted(DASHBOARDS_DIR.glob("*.json"))
-            for query in walk(json.loads(path.read_text(encoding="utf-8"))["panels"])]
-
-
-def alert_rules() -> list[dict]:
-    groups = yaml.safe_load((PROMETHEUS_DIR / "alerts.yml").read_text())["groups"]
-    return [rule for group in groups for rule in group["rules"]]
 
 
 @pytest.fixture(scope="session")
@@ -74,7 +56,7 @@ class PrometheusServer:
 
     def __init__(self, bin_dir: Path, home: Path, targets: dict[str, str]):
         self.bin_dir, self.home, self.port = bin_dir, home, free_port()
-        config = yaml.safe_load((PROMETHEUS_DIR / "prometheus.yml").read_text())
+        config = load_yaml(PROMETHEUS_DIR / "prometheus.yml")
         assert {job["job_name"] for job in config["scrape_configs"]} == targets.keys()
         config["global"].update(scrape_interval="1s", evaluation_interval="1s")
         config["rule_files"] = [str(PROMETHEUS_DIR / name) for name in config["rule_files"]]
