@@ -3,18 +3,26 @@
 The forms equal what the camel-tools chain gives (see ``charmap``) paragraph by paragraph, with whitespace
 collapsed: ``text_clean`` is NFKC + arclean + dediac_ar, ``text_norm`` adds the alef / alef-maksura /
 teh-marbuta normalisation, and ``[t.norm for t in tokens] == simple_word_tokenize(text_norm)``.
+
+How it is fast: a space never joins or splits anything in the chain, so each space-separated piece of a line
+normalises and tokenises on its own. Pieces repeat a lot within and across articles, so each one is worked
+out once (``_piece``) and cached; an article is then assembled from its pieces with C-level iteration and
+numpy only. Token objects are made on first use of ``tokens`` from the columns computed here.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from array import array
+from itertools import accumulate, chain, compress, repeat
+from operator import add, itemgetter
 from typing import NamedTuple
+
+import numpy as np
 
 from khabar.text.charmap import (
     ATTACHES,
     COMPOSITION_RISK,
-    DEL_LETTER,
     DELETED,
     EXPANSIONS,
     LETTERS,
@@ -22,40 +30,86 @@ from khabar.text.charmap import (
     SLOW,
     camel_clean,
 )
-from khabar.text.structure import Removed, Span, split_sentences, split_structure
-from khabar.text.tokenise import TOKEN_RE, split_proclitic
+from khabar.text.structure import Removed, Repeats, Span, boilerplate_kind, lines, split_sentences
+from khabar.text.tokenise import TOKEN_RE, evidence_candidates, static_proclitic
 
 __all__ = ["NormalisedDocument", "Removed", "Span", "Token", "normalise_document"]
 
 
 class Token(NamedTuple):
     text: str  # surface, == original[start:end]
-    start: int
-    end: int
     norm: str  # search form
     proclitic: str  # search form of the proclitic, "" if none
     stem: str  # search form without the proclitic
-    stem_start: int  # offset of the stem in the original
     clean: str  # display form
+    start: int  # offsets into the original
+    end: int
+    stem_start: int
 
 
-@dataclass(slots=True)
 class NormalisedDocument:
-    text_clean: str
-    text_norm: str
-    tokens: list[Token]
-    paragraphs: list[Span]
-    sentences: list[Span]
-    removed: list[Removed]
-    arabic_ratio: float
-    is_arabic: bool
-    title: Span | None = field(default=None)
+    """One normalised article. Offsets (``start``, ``end``, spans) are into the original text."""
+
+    __slots__ = (
+        "text_clean",
+        "text_norm",
+        "paragraphs",
+        "sentences",
+        "removed",
+        "arabic_ratio",
+        "is_arabic",
+        "title",
+        "_templates",
+        "_starts",
+        "_ends",
+        "_stem_starts",
+        "_tokens",
+    )
+
+    def __init__(
+        self,
+        text_clean: str,
+        text_norm: str,
+        paragraphs: list[Span],
+        sentences: list[Span],
+        removed: list[Removed],
+        arabic_ratio: float,
+        title: Span | None,
+        templates: list[tuple[str, str, str, str, str]],
+        starts: list[int],
+        ends: list[int],
+        stem_starts: list[int],
+    ) -> None:
+        self.text_clean = text_clean
+        self.text_norm = text_norm
+        self.paragraphs = paragraphs
+        self.sentences = sentences
+        self.removed = removed
+        self.arabic_ratio = arabic_ratio
+        self.is_arabic = arabic_ratio >= ARABIC_MIN_RATIO
+        self.title = title
+        # Token columns: (text, norm, proclitic, stem, clean) and the three offsets of each token.
+        self._templates = templates
+        self._starts = starts
+        self._ends = ends
+        self._stem_starts = stem_starts
+        self._tokens: list[Token] | None = None
+
+    @property
+    def tokens(self) -> list[Token]:
+        if self._tokens is None:
+            self._tokens = list(map(tuple.__new__, repeat(Token), self._rows()))
+        return self._tokens
+
+    def _rows(self):
+        templates = self._templates
+        return zip(*(map(itemgetter(i), templates) for i in range(5)), self._starts, self._ends, self._stem_starts)
 
     def to_dict(self) -> dict:
         return {
             "text_clean": self.text_clean,
             "text_norm": self.text_norm,
-            "tokens": [t._asdict() for t in self.tokens],
+            "tokens": list(map(dict, map(zip, repeat(Token._fields), self._rows()))),
             "paragraphs": [s._asdict() for s in self.paragraphs],
             "sentences": [s._asdict() for s in self.sentences],
             "removed": [r._asdict() for r in self.removed],
@@ -68,130 +122,172 @@ class NormalisedDocument:
 # An article counts as Arabic when most of its letters are.
 ARABIC_MIN_RATIO = 0.5
 
+
+# What one space-separated piece of text gives, as a plain tuple (the collector stops tracking those once it
+# sees they hold only strings, numbers and such tuples, so a big cache costs it nothing).
+_COUNT = 0  # number of tokens
+_TEMPLATES = 1  # per token: (text, norm, proclitic, stem, clean)
+_OFFSETS = 2  # per token: start, end, stem start - start, relative to the piece, packed as int32
+_CLEAN = 3  # display form, whitespace collapsed
+_NORM = 4  # search form, whitespace collapsed
+_ARABIC_LETTERS = 5
+_LETTERS = 6
+# Splits to make if the stem occurs in the document: ((token, ((proclitic, stem, shift, article + stem),
+# ...)), ...), the shorter proclitic first.
+_CANDIDATES = 7
+
+_CACHE: dict[str, tuple] = {}
+# Pieces longer than this are rare (URLs, runs without spaces) and not worth keeping.
+_CACHE_MAX_PIECE = 40
+# Bounds the cache (about 100 MB at most); it is simply emptied when full.
+_CACHE_MAX_ENTRIES = 200_000
+
 _RISK_RE = re.compile(COMPOSITION_RISK)
 _CHUNK_RE = re.compile(f".{ATTACHES}*", re.S)
 _DROP_DELETED = str.maketrans("", "", DELETED)
-_ASCII_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_ARABIC_BLOCKS = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 
 
-class _View(NamedTuple):
-    """A paragraph's display and search forms, aligned with each other, and where each character came from:
-    the original positions themselves (``starts`` is None), or ``starts[i]``/``ends[i]`` for character i."""
-
-    clean: str
-    norm: str
-    pos: int
-    endpos: int
-    starts: list[int] | None
-    ends: list[int] | None
-
-
-def _slow_view(text: str, start: int, end: int) -> _View:
-    """Run the reference chain on chunks that normalise independently (a character and the combining or
-    composable characters after it), recording the original span of each output character."""
-    pieces, starts, ends = [], [], []
-    for m in _CHUNK_RE.finditer(text, start, end):
+def _view(piece: str) -> tuple[str, str, list[int] | None, list[int] | None]:
+    """Display and search forms of a piece aligned with the piece (positions map back one to one, deleted
+    characters left as sentinels), or, where NFKC composes across characters or a character expands into
+    letters, the real chain run on independent chunks, with the original span of each output character."""
+    view = piece.translate(LP_CLEAN)
+    if SLOW not in view and not _RISK_RE.search(piece):
+        return view, view.translate(LETTERS), None, None
+    outputs, starts, ends = [], [], []
+    for m in _CHUNK_RE.finditer(piece):
         out = camel_clean(m.group())
-        pieces.append(out)
-        starts.extend([m.start()] * len(out))
-        ends.extend([m.end()] * len(out))
-    clean = "".join(pieces)
-    return _View(clean, clean.translate(LETTERS), 0, len(clean), starts, ends)
+        outputs.append(out)
+        starts += [m.start()] * len(out)
+        ends += [m.end()] * len(out)
+    view = "".join(outputs)
+    return view, view.translate(LETTERS), starts, ends
 
 
 def _resolve(view: str) -> str:
-    """The real characters of a piece of a view: sentinels of deleted characters out, expansions in."""
+    """The real characters of a view: sentinels of deleted characters out, expansions in."""
     out = view.translate(_DROP_DELETED)
     if out and max(out) >= "\U00100000":
         out = "".join(EXPANSIONS.get(c, c) for c in out)
     return out
 
 
-def _tokens(text: str, view: _View, raw: list) -> None:
-    """Append (norm, clean, start, end, stem offsets) of each token of a view to ``raw``."""
-    starts, ends = view.starts, view.ends
-    for m in TOKEN_RE.finditer(view.norm, view.pos, view.endpos):
+def _piece(piece: str) -> tuple:
+    clean_view, norm_view, origin_starts, origin_ends = _view(piece)
+    templates, offsets, candidates = [], array("i"), []
+    for m in TOKEN_RE.finditer(norm_view):
         a, b = m.span()
         norm = m.group()
-        if starts is None:
-            s, e = a, b
+        if origin_starts is None:
+            kept = range(a, b)  # original position of each character of the token
         else:
-            s, e = starts[a], ends[b - 1]
+            kept, a, b = origin_starts[a:b], origin_starts[a], origin_ends[b - 1]
         expansion = EXPANSIONS.get(norm)
         if expansion is not None:
-            raw.extend((c, c, s, e, None) for c in expansion)
+            for c in expansion:
+                templates.append((piece[a:b], c, "", c, c))
+                offsets.extend((a, b, 0))
             continue
-        clean = view.clean[a:b]
-        if DELETED[0] in norm or DELETED[1] in norm:
-            # Offsets of the kept characters, so that the stem can start after deleted ones (وَكيم).
-            kept = [i for i in range(a, b) if norm[i - a] not in DELETED]
-            norm = norm.translate(_DROP_DELETED)
-            clean = clean.translate(_DROP_DELETED)
-        else:
-            kept = None
-        if starts is not None:
-            kept = [starts[i] for i in (kept or range(a, b))]
-        raw.append((norm, clean, s, e, kept))
-
-
-def normalise_document(text: str) -> NormalisedDocument:
-    view_clean = text.translate(LP_CLEAN)
-    view_norm = view_clean.translate(LETTERS)
-    risky = _RISK_RE.search(text) is not None or SLOW in view_clean
-    structure = split_structure(text, view_norm)
-
-    paragraphs, removed = [], list(structure.removed)
-    clean_lines, norm_lines, raw = [], [], []
-    for paragraph in structure.paragraphs:
-        start, end = paragraph
-        if risky and (_RISK_RE.search(text, start, end) or SLOW in view_clean[start:end]):
-            view = _slow_view(text, start, end)
-        else:
-            view = _View(view_clean, view_norm, start, end, None, None)
-        clean_line = " ".join(_resolve(view.clean[view.pos : view.endpos]).split())
-        if not clean_line:
-            removed.append(Removed("no_text", start, end, text[start:end]))
-            continue
-        paragraphs.append(paragraph)
-        clean_lines.append(clean_line)
-        norm_lines.append(" ".join(_resolve(view.norm[view.pos : view.endpos]).split()))
-        _tokens(text, view, raw)
-    removed.sort(key=lambda r: r.start)
-
-    vocabulary = {r[0] for r in raw}
-    tokens = []
-    for norm, clean, s, e, kept in raw:
-        k = split_proclitic(clean, norm, vocabulary) if len(norm) > 2 else 0
-        if k and kept is not None and kept[k] == kept[k - 1]:
+        clean = clean_view[m.start() : m.end()]
+        if origin_starts is None and (DELETED[0] in norm or DELETED[1] in norm):
+            kept = [i for i in range(a, b) if norm_view[i] not in DELETED]  # وَكيم: the stem starts after the mark
+            norm, clean = norm.translate(_DROP_DELETED), clean.translate(_DROP_DELETED)
+        k = static_proclitic(clean, norm) if len(norm) > 2 else 0
+        if k and kept[k] == kept[k - 1]:
             k = 0  # the boundary falls inside one original character (a ligature such as ﻷ)
-        if k == 0:
-            tokens.append(Token(text[s:e], s, e, norm, "", norm, s, clean))
-        else:
-            stem_start = s + k if kept is None else kept[k]
-            tokens.append(Token(text[s:e], s, e, norm, norm[:k], norm[k:], stem_start, clean))
-
-    sentences = [sentence for paragraph in paragraphs for sentence in split_sentences(text, paragraph)]
-    ratio = _arabic_ratio(view_clean)
-    title = structure.title if paragraphs and paragraphs[0] == structure.title else None
-    return NormalisedDocument(
-        text_clean="\n".join(clean_lines),
-        text_norm="\n".join(norm_lines),
-        tokens=tokens,
-        paragraphs=paragraphs,
-        sentences=sentences,
-        removed=removed,
-        arabic_ratio=ratio,
-        is_arabic=ratio >= ARABIC_MIN_RATIO,
-        title=title,
+        options = [] if k else evidence_candidates(norm)
+        options = tuple((norm[:j], stem, kept[j] - a, "ال" + stem) for j, stem in options if kept[j] != kept[j - 1])
+        if options:
+            candidates.append((len(templates), options))
+        surface, clean = piece[a:b], (norm if clean == norm else clean)  # share equal strings
+        surface = clean if surface == clean else surface
+        templates.append((surface, norm, norm[:k], norm[k:] if k else norm, clean))
+        offsets.extend((a, b, kept[k] - a if k else 0))
+    return (
+        len(templates),
+        tuple(templates),
+        offsets.tobytes(),
+        " ".join(_resolve(clean_view).split()),
+        " ".join(_resolve(norm_view).split()),
+        sum(c.isalpha() for c in _ARABIC_BLOCKS.findall(piece)),
+        sum(c.isalpha() for c in piece),
+        tuple(candidates),
     )
 
 
-def _arabic_ratio(view_clean: str) -> float:
-    """Share of Arabic letters among letters, read off the display view: there every Arabic character left is
-    a letter (U+0621..U+064A, two UTF-8 bytes led by D8 or D9), Latin letters are ASCII or Latin-1 (led by
-    C3, less × and ÷), and letters of other scripts are ``DEL_LETTER``."""
-    b = view_clean.encode("utf-8", "surrogatepass")
-    arabic = b.count(b"\xd8") + b.count(b"\xd9")
-    latin = len(b) - len(b.translate(None, _ASCII_LETTERS)) + b.count(b"\xc3") - b.count("×".encode()) - b.count("÷".encode())
-    letters = arabic + latin + b.count(DEL_LETTER.encode())
-    return arabic / letters if letters else 0.0
+def _pieces(line: str) -> tuple[list[str], list[tuple]]:
+    pieces = line.split(" ")
+    entries = list(map(_CACHE.get, pieces))
+    if None in entries:
+        if len(_CACHE) > _CACHE_MAX_ENTRIES:
+            _CACHE.clear()
+        for i, (piece, entry) in enumerate(zip(pieces, entries)):
+            if entry is None:
+                entries[i] = entry = _piece(piece)
+                if len(piece) <= _CACHE_MAX_PIECE:
+                    _CACHE[piece] = entry
+    return pieces, entries
+
+
+def normalise_document(text: str) -> NormalisedDocument:
+    paragraphs, removed, clean_lines, norm_lines = [], [], [], []
+    entries, bases = [], []  # every kept piece, and where it starts in the original
+    repeats = Repeats()
+    for start, end in lines(text):
+        line = text[start:end]
+        pieces, line_entries = _pieces(line)
+        norm_line = " ".join(filter(None, map(itemgetter(_NORM), line_entries)))
+        if not norm_line:
+            removed.append(Removed("no_text", start, end, line))
+            continue
+        kind = (boilerplate_kind(norm_line) if paragraphs else None) or repeats.kind(line)
+        if kind is not None:
+            removed.append(Removed(kind, start, end, line))
+            continue
+        paragraphs.append(Span(start, end))
+        clean_lines.append(" ".join(filter(None, map(itemgetter(_CLEAN), line_entries))))
+        norm_lines.append(norm_line)
+        entries += line_entries
+        bases += accumulate(map(add, map(len, pieces), repeat(1)), initial=start)
+        bases.pop()
+    removed.sort(key=itemgetter(1))
+
+    letters = sum(map(itemgetter(_LETTERS), entries))
+    return NormalisedDocument(
+        "\n".join(clean_lines),
+        "\n".join(norm_lines),
+        paragraphs,
+        [sentence for paragraph in paragraphs for sentence in split_sentences(text, paragraph)],
+        removed,
+        sum(map(itemgetter(_ARABIC_LETTERS), entries)) / letters if letters else 0.0,
+        paragraphs[0] if paragraphs else None,
+        *_token_columns(entries, bases),
+    )
+
+
+def _token_columns(entries: list[tuple], bases: list[int]) -> tuple[list, list[int], list[int], list[int]]:
+    """Token templates and offsets in the original, from the pieces and where they start: C-level iteration
+    and numpy, then the few splits that the document's own vocabulary decides."""
+    templates = list(chain.from_iterable(map(itemgetter(_TEMPLATES), entries)))
+    relative = np.frombuffer(b"".join(map(itemgetter(_OFFSETS), entries)), np.int32).reshape(-1, 3)
+    counts = np.fromiter(map(itemgetter(_COUNT), entries), np.int64, len(entries))
+    base = np.repeat(np.asarray(bases, np.int64), counts)
+    starts = base + relative[:, 0]
+    ends = (base + relative[:, 1]).tolist()
+    stem_starts = (starts + relative[:, 2]).tolist()
+    starts = starts.tolist()
+
+    with_candidates = list(map(itemgetter(_CANDIDATES), entries))
+    if any(with_candidates):
+        vocabulary = set(map(itemgetter(1), templates))
+        firsts = accumulate(map(itemgetter(_COUNT), entries), initial=0)
+        for first, candidates in compress(zip(firsts, with_candidates), with_candidates):
+            for i, options in candidates:
+                for proclitic, stem, shift, with_article in options:
+                    if stem in vocabulary or with_article in vocabulary:
+                        text, norm, _, _, clean = templates[first + i]
+                        templates[first + i] = (text, norm, proclitic, stem, clean)
+                        stem_starts[first + i] = starts[first + i] + shift
+                        break
+    return templates, starts, ends, stem_starts

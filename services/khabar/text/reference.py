@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from itertools import groupby
+from operator import attrgetter
+
 from camel_tools.tokenizers.word import simple_word_tokenize
 
 from khabar.text.charmap import camel_clean, camel_letters, camel_norm
-from khabar.text.normalise import NormalisedDocument
+from khabar.text.normalise import NormalisedDocument, Span, Token
 
 
 def reference_forms(text: str, doc: NormalisedDocument) -> tuple[str, str, list[str]]:
@@ -37,21 +40,18 @@ def mismatches(text: str, doc: NormalisedDocument) -> list[str]:
     return problems
 
 
-def _alignment(text: str, paragraph, tokens) -> list[str]:
+def _alignment(text: str, paragraph: Span, tokens: list[Token]) -> list[str]:
     start, end = paragraph
-    inside = [t for t in tokens if start <= t.start and t.end <= end]
     problems = []
-    cursor, i = start, 0
-    while i < len(inside):
-        t = inside[i]
-        group = [t]
-        while i + len(group) < len(inside) and inside[i + len(group)][1:3] == t[1:3]:
-            group.append(inside[i + len(group)])
-        i += len(group)
+    cursor = start
+    inside = (t for t in tokens if start <= t.start and t.end <= end)
+    for _, run in groupby(inside, key=attrgetter("start", "end")):
+        run = list(run)
+        t = run[0]
         if text[t.start : t.end] != t.text:
             problems.append(f"token {t.text!r} at {t.start} is not the original slice")
-        if simple_word_tokenize(camel_norm(t.text)) != [g.norm for g in group]:
-            problems.append(f"span {t.start}:{t.end} {t.text!r} does not normalise to {[g.norm for g in group]}")
+        if simple_word_tokenize(camel_norm(t.text)) != [r.norm for r in run]:
+            problems.append(f"span {t.start}:{t.end} {t.text!r} does not normalise to {[r.norm for r in run]}")
         if camel_norm(text[cursor : t.start]).strip():
             problems.append(f"text between {cursor} and {t.start} is not blank once normalised")
         if t.proclitic and (t.proclitic + t.stem != t.norm or not t.start < t.stem_start < t.end):

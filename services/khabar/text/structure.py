@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from khabar.text.charmap import DELETED
-
 
 class Span(NamedTuple):
     start: int
@@ -24,10 +22,9 @@ _LINE_RE = re.compile(r"[^\r\n]+")
 # Sentence ends: runs of final punctuation, with closing quotes or brackets, before whitespace or the end.
 _SENTENCE_END_RE = re.compile(r"[.!?؟…۔]+[\"'»”’)\]]*(?=\s|$)")
 _NON_SPACE_RE = re.compile(r"\S")
-_DROP_DELETED = str.maketrans("", "", DELETED)
 
 # Matched at the start of a line on its search form (no diacritics, alef/yeh/teh-marbuta normalised, Arabic
-# punctuation in ASCII), lower-cased. Prompts that also read as news ("شارك الوزير في ...") need a second word.
+# punctuation in ASCII, whitespace collapsed), lower-cased. Prompts that also read as news ("شارك الوزير في ...") need a second word.
 _BOILERPLATE = [
     ("read_also", re.compile(r"\W*(?:اقرا|اقراوا|طالع|طالعوا)\s*(?:ايضا|كذلك|المزيد)|\W*ذات صله\s*[:\-]")),
     ("see_also", re.compile(r"\W*(?:شاهد|شاهدوا)\s*(?:ايضا|كذلك|بالفيديو|الفيديو\s*[:\-])")),
@@ -49,58 +46,43 @@ _MAX_PROMPT_WORDS = 30
 _MAX_CAPTION_WORDS = 25
 
 
-class Structure(NamedTuple):
-    title: Span | None
-    paragraphs: list[Span]
-    removed: list[Removed]
-
-
-def split_structure(text: str, view: str) -> Structure:
-    """Paragraphs (non-blank lines, trimmed) of ``text`` and the boilerplate among them.
-
-    ``view`` is the search form of ``text`` aligned character for character (see ``charmap.LP_CLEAN``); the
-    first line is the title and is never removed. Repeats of an earlier line are removed, the first kept.
-    """
-    paragraphs: list[Span] = []
-    removed: list[Removed] = []
-    seen: dict[str, int] = {}
-    title = None
+def lines(text: str) -> list[Span]:
+    """Non-blank lines of ``text``, trimmed: the candidate paragraphs (the first is the title)."""
+    spans = []
     for m in _LINE_RE.finditer(text):
         line = m.group()
         stripped = line.strip()
-        if not stripped:
-            continue
-        start = m.start() + len(line) - len(line.lstrip())
-        end = start + len(stripped)
-        if title is None:
-            title = Span(start, end)
-            seen[" ".join(stripped.split())] = 0
-            paragraphs.append(title)
-            continue
-        kind = _boilerplate_kind(view[start:end])
-        if kind is None:
-            key = " ".join(stripped.split())
-            first = seen.setdefault(key, len(paragraphs))
-            if first != len(paragraphs):
-                if first == 0:
-                    kind = "repeated_title"
-                elif len(key.split()) <= _MAX_CAPTION_WORDS:
-                    kind = "repeated_caption"
-                else:
-                    kind = "repeated_paragraph"
-        if kind is None:
-            paragraphs.append(Span(start, end))
-        else:
-            removed.append(Removed(kind, start, end, stripped))
-    return Structure(title, paragraphs, removed)
+        if stripped:
+            start = m.start() + len(line) - len(line.lstrip())
+            spans.append(Span(start, start + len(stripped)))
+    return spans
 
 
-def _boilerplate_kind(view_line: str) -> str | None:
-    key = view_line.translate(_DROP_DELETED).lower()
+def boilerplate_kind(norm_line: str) -> str | None:
+    """The kind of boilerplate a line is, from its search form, or None for text."""
+    key = norm_line.lower()
     for kind, pattern in _BOILERPLATE:
         if pattern.match(key):
-            return kind if len(key.split()) <= _MAX_PROMPT_WORDS else None
+            return kind if key.count(" ") < _MAX_PROMPT_WORDS else None
     return None
+
+
+class Repeats:
+    """Lines seen so far in one article, to remove verbatim repeats (the first occurrence stays)."""
+
+    def __init__(self) -> None:
+        self._first: dict[str, int] = {}  # line, whitespace collapsed -> order of first sight (0: title)
+
+    def kind(self, line: str) -> str | None:
+        """None the first time a line is seen, else the kind of repeat it is."""
+        key = " ".join(line.split())
+        seen = len(self._first)
+        first = self._first.setdefault(key, seen)
+        if first == seen:
+            return None
+        if first == 0:
+            return "repeated_title"
+        return "repeated_caption" if key.count(" ") < _MAX_CAPTION_WORDS else "repeated_paragraph"
 
 
 def split_sentences(text: str, paragraph: Span) -> list[Span]:

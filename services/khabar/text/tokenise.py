@@ -31,15 +31,13 @@ _FUNCTION_STEMS = frozenset(
 )
 
 
-def split_proclitic(clean: str, norm: str, vocabulary: set[str] | frozenset[str]) -> int:
-    """Length of the proclitic at the start of a word (0 if none), given its display and search forms.
+def static_proclitic(clean: str, norm: str) -> int:
+    """Length of the proclitic that the word alone shows (0 if none), given its display and search forms.
 
-    Rules, in order: the article family (ال وال فال بال كال لل and وبال, وكال, فلل...) when at least two
-    letters remain and the display form has a bare alef; a single conjunction or preposition (و ف ب ل ك,
-    or و/ف + ب/ل/ك) when what remains is a word seen on its own in the same document (``vocabulary``), a
-    common function word, or, after و, starts with a hamza or with a present-tense prefix (ويقول, وأوضح). Stems of two letters
-    only count as function words (وقد, ولم, بما).
-    Written without a morphology database, so it errs on the side of not splitting names (بوتين, كوريا).
+    The article family (ال وال فال بال كال لل, and وبال, وكال, فلل...) when at least two letters remain and
+    the display form has a bare alef; و ف ب ل (and و/ف + ب/ل) before a common function word (وقد, ولم,
+    بما); و before a hamza or a present-tense prefix (وأوضح, ويقول). Written without a morphology
+    database, so it errs on the side of not splitting names (بوتين, كوريا, فلاديمير).
     """
     m = _DEFINITE_RE.fullmatch(clean)
     if m is not None and norm not in _NOT_DEFINITE:
@@ -47,12 +45,16 @@ def split_proclitic(clean: str, norm: str, vocabulary: set[str] | frozenset[str]
     if not _ARABIC_WORD_RE.fullmatch(norm):
         return 0
     for k in (1, 2):
-        prefix, stem = norm[:k], norm[k:]
-        if prefix in _LETTER_PROCLITICS and len(stem) >= 2:
-            if len(stem) >= 3 and (stem in vocabulary or "ال" + stem in vocabulary):
-                return k
-            if stem in _FUNCTION_STEMS and prefix[-1] != "ك":  # كما, كان are words of their own
-                return k
+        if norm[:k] in _LETTER_PROCLITICS and norm[k:] in _FUNCTION_STEMS and norm[k - 1] != "ك":
+            return k  # not كما, كان: words of their own
     if norm[0] == "و" and len(norm) >= 4 and (clean[1] in "أإآ" or (norm[1] in "يتن" and len(norm) >= 5)):
         return 1
     return 0
+
+
+def evidence_candidates(norm: str) -> list[tuple[int, str]]:
+    """Possible splits (proclitic length, stem) of a word that ``static_proclitic`` left whole, to be made
+    when the stem, or the stem with the article, occurs on its own in the same document (وكيم next to كيم)."""
+    if len(norm) < 4 or norm[0] not in "وفبلك" or not _ARABIC_WORD_RE.fullmatch(norm):
+        return []
+    return [(k, norm[k:]) for k in (1, 2) if norm[:k] in _LETTER_PROCLITICS and len(norm) - k >= 3]
