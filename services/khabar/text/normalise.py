@@ -59,6 +59,7 @@ class NormalisedDocument:
         "arabic_ratio",
         "is_arabic",
         "title",
+        "_entries",
         "_templates",
         "_starts",
         "_ends",
@@ -75,7 +76,7 @@ class NormalisedDocument:
         removed: list[Removed],
         arabic_ratio: float,
         title: Span | None,
-        templates: list[tuple[str, str, str, str, str]],
+        entries: list[tuple],
         starts: list[int],
         ends: list[int],
         stem_starts: list[int],
@@ -88,8 +89,9 @@ class NormalisedDocument:
         self.arabic_ratio = arabic_ratio
         self.is_arabic = arabic_ratio >= ARABIC_MIN_RATIO
         self.title = title
-        # Token columns: (text, norm, proclitic, stem, clean) and the three offsets of each token.
-        self._templates = templates
+        # Token columns: the offsets of each token, and the pieces that hold the rest (see _COUNT...).
+        self._entries = entries
+        self._templates: list[tuple[str, str, str, str, str]] | None = None
         self._starts = starts
         self._ends = ends
         self._stem_starts = stem_starts
@@ -102,6 +104,8 @@ class NormalisedDocument:
         return self._tokens
 
     def _rows(self):
+        if self._templates is None:
+            self._templates = _templates(self._entries, self._starts, self._stem_starts)
         templates = self._templates
         return zip(*(map(itemgetter(i), templates) for i in range(5)), self._starts, self._ends, self._stem_starts)
 
@@ -129,12 +133,11 @@ _COUNT = 0  # number of tokens
 _TEMPLATES = 1  # per token: (text, norm, proclitic, stem, clean)
 _OFFSETS = 2  # per token: start, end, stem start - start, relative to the piece, packed as int32
 _CLEAN = 3  # display form, whitespace collapsed
-_NORM = 4  # search form, whitespace collapsed
-_ARABIC_LETTERS = 5
-_LETTERS = 6
+_ARABIC_LETTERS = 4
+_LETTERS = 5
 # Splits to make if the stem occurs in the document: ((token, ((proclitic, stem, shift, article + stem),
 # ...)), ...), the shorter proclitic first.
-_CANDIDATES = 7
+_CANDIDATES = 6
 
 _CACHE: dict[str, tuple] = {}
 # Pieces longer than this are rare (URLs, runs without spaces) and not worth keeping.
@@ -145,6 +148,7 @@ _CACHE_MAX_ENTRIES = 200_000
 _RISK_RE = re.compile(COMPOSITION_RISK)
 _CHUNK_RE = re.compile(f".{ATTACHES}*", re.S)
 _DROP_DELETED = str.maketrans("", "", DELETED)
+_LETTER_PAIRS = [(chr(a), b) for a, b in LETTERS.items()]
 _ARABIC_BLOCKS = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 
 
@@ -209,7 +213,6 @@ def _piece(piece: str) -> tuple:
         tuple(templates),
         offsets.tobytes(),
         " ".join(_resolve(clean_view).split()),
-        " ".join(_resolve(norm_view).split()),
         sum(c.isalpha() for c in _ARABIC_BLOCKS.findall(piece)),
         sum(c.isalpha() for c in piece),
         tuple(candidates),
@@ -231,53 +234,58 @@ def _pieces(line: str) -> tuple[list[str], list[tuple]]:
 
 
 def normalise_document(text: str) -> NormalisedDocument:
-    paragraphs, removed, clean_lines, norm_lines = [], [], [], []
+    paragraphs, removed, clean_lines = [], [], []
     entries, bases = [], []  # every kept piece, and where it starts in the original
     repeats = Repeats()
     for start, end in lines(text):
         line = text[start:end]
         pieces, line_entries = _pieces(line)
-        norm_line = " ".join(filter(None, map(itemgetter(_NORM), line_entries)))
-        if not norm_line:
+        clean_line = " ".join(filter(None, map(itemgetter(_CLEAN), line_entries)))
+        if not clean_line:
             removed.append(Removed("no_text", start, end, line))
             continue
-        kind = (boilerplate_kind(norm_line) if paragraphs else None) or repeats.kind(line)
+        kind = (boilerplate_kind(clean_line) if paragraphs else None) or repeats.kind(clean_line)
         if kind is not None:
             removed.append(Removed(kind, start, end, line))
             continue
         paragraphs.append(Span(start, end))
-        clean_lines.append(" ".join(filter(None, map(itemgetter(_CLEAN), line_entries))))
-        norm_lines.append(norm_line)
+        clean_lines.append(clean_line)
         entries += line_entries
         bases += accumulate(map(add, map(len, pieces), repeat(1)), initial=start)
         bases.pop()
     removed.sort(key=itemgetter(1))
 
+    text_clean = "\n".join(clean_lines)
+    text_norm = text_clean
+    for letter, normalised in _LETTER_PAIRS:  # str.replace is many times faster than str.translate here
+        text_norm = text_norm.replace(letter, normalised)
     letters = sum(map(itemgetter(_LETTERS), entries))
     return NormalisedDocument(
-        "\n".join(clean_lines),
-        "\n".join(norm_lines),
+        text_clean,
+        text_norm,
         paragraphs,
         [sentence for paragraph in paragraphs for sentence in split_sentences(text, paragraph)],
         removed,
         sum(map(itemgetter(_ARABIC_LETTERS), entries)) / letters if letters else 0.0,
         paragraphs[0] if paragraphs else None,
-        *_token_columns(entries, bases),
+        entries,
+        *_offsets(entries, bases),
     )
 
 
-def _token_columns(entries: list[tuple], bases: list[int]) -> tuple[list, list[int], list[int], list[int]]:
-    """Token templates and offsets in the original, from the pieces and where they start: C-level iteration
-    and numpy, then the few splits that the document's own vocabulary decides."""
-    templates = list(chain.from_iterable(map(itemgetter(_TEMPLATES), entries)))
+def _offsets(entries: list[tuple], bases: list[int]) -> tuple[list[int], list[int], list[int]]:
+    """Start, end and stem start of every token in the original, from the pieces and where they start."""
     relative = np.frombuffer(b"".join(map(itemgetter(_OFFSETS), entries)), np.int32).reshape(-1, 3)
     counts = np.fromiter(map(itemgetter(_COUNT), entries), np.int64, len(entries))
     base = np.repeat(np.asarray(bases, np.int64), counts)
     starts = base + relative[:, 0]
-    ends = (base + relative[:, 1]).tolist()
-    stem_starts = (starts + relative[:, 2]).tolist()
-    starts = starts.tolist()
+    return starts.tolist(), (base + relative[:, 1]).tolist(), (starts + relative[:, 2]).tolist()
 
+
+def _templates(entries: list[tuple], starts: list[int], stem_starts: list[int]) -> list[tuple]:
+    """(text, norm, proclitic, stem, clean) of every token, with the splits that the document's own
+    vocabulary decides (``stem_starts`` is updated for those)."""
+    templates = list(chain.from_iterable(map(itemgetter(_TEMPLATES), entries)))
     with_candidates = list(map(itemgetter(_CANDIDATES), entries))
     if any(with_candidates):
         vocabulary = set(map(itemgetter(1), templates))
@@ -290,4 +298,4 @@ def _token_columns(entries: list[tuple], bases: list[int]) -> tuple[list, list[i
                         templates[first + i] = (text, norm, proclitic, stem, clean)
                         stem_starts[first + i] = starts[first + i] + shift
                         break
-    return templates, starts, ends, stem_starts
+    return templates

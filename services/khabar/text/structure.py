@@ -23,23 +23,24 @@ _LINE_RE = re.compile(r"[^\r\n]+")
 _SENTENCE_END_RE = re.compile(r"[.!?؟…۔]+[\"'»”’)\]]*(?=\s|$)")
 _NON_SPACE_RE = re.compile(r"\S")
 
-# Matched at the start of a line on its search form (no diacritics, alef/yeh/teh-marbuta normalised, Arabic
-# punctuation in ASCII, whitespace collapsed), lower-cased. Prompts that also read as news ("شارك الوزير في ...") need a second word.
-_BOILERPLATE = [
-    ("read_also", re.compile(r"\W*(?:اقرا|اقراوا|طالع|طالعوا)\s*(?:ايضا|كذلك|المزيد)|\W*ذات صله\s*[:\-]")),
-    ("see_also", re.compile(r"\W*(?:شاهد|شاهدوا)\s*(?:ايضا|كذلك|بالفيديو|الفيديو\s*[:\-])")),
-    ("more", re.compile(r"\W*(?:للمزيد|لمزيد من|اضغط هنا|انقر هنا)|\W*(?:read more|see also|related)\b")),
-    (
-        "share_prompt",
-        re.compile(
-            r"\W*(?:تابعونا|تابعنا|شاركونا|اشتركوا|للاشتراك|انضموا|حملوا تطبيق|حمل تطبيق"
-            r"|(?:تابع|تابعوا)\s+(?:اخبار|اخر|كل|صفحتنا|حسابنا|قناتنا|موقعنا)"
-            r"|(?:شارك|شاركوا)\s+(?:الخبر|المقال|الموضوع|هذا|هذه|عبر)"
-            r"|(?:اشترك|انضم)\s+(?:في|الي|الينا|معنا|الان|لقناه|بقناه)"
-            r"|share\b|follow us\b|subscribe\b)"
-        ),
-    ),
-]
+# Prompts matched at the start of a line in its display form (no diacritics, Arabic punctuation in ASCII,
+# whitespace collapsed). Prompts that also read as news ("شارك الوزير في ...") need a second word.
+_PROMPTS = {
+    "read_also": r"(?:اقرا|اقراوا|طالع|طالعوا) ?(?:ايضا|كذلك|المزيد)|ذات صله ?[:\-]",
+    "see_also": r"(?:شاهد|شاهدوا) ?(?:ايضا|كذلك|بالفيديو|الفيديو ?[:\-])",
+    "more": r"(?:للمزيد|لمزيد من|اضغط هنا|انقر هنا)|(?:read more|see also|related)\b",
+    "share_prompt": r"(?:تابعونا|تابعنا|شاركونا|اشتركوا|للاشتراك|انضموا|حملوا تطبيق|حمل تطبيق"
+    r"|(?:تابع|تابعوا) (?:اخبار|اخر|كل|صفحتنا|حسابنا|قناتنا|موقعنا)"
+    r"|(?:شارك|شاركوا) (?:الخبر|المقال|الموضوع|هذا|هذه|عبر)"
+    r"|(?:اشترك|انضم) (?:في|الي|الينا|معنا|الان|لقناه|بقناه)"
+    r"|share\b|follow us\b|subscribe\b)",
+}
+# Written in the search form; the display form still has the letters that the search form merges.
+_LETTER_VARIANTS = str.maketrans({"ا": "[اأإآ]", "ي": "[يى]", "ه": "[هة]"})
+_PROMPT_RE = re.compile(
+    r"\W*(?:" + "|".join(f"(?P<{kind}>{p.translate(_LETTER_VARIANTS)})" for kind, p in _PROMPTS.items()) + ")",
+    re.IGNORECASE,
+)
 # Boilerplate prompts are short; a long line that happens to start the same way is text.
 _MAX_PROMPT_WORDS = 30
 # A caption is a short line; a long repeated block is a repeated paragraph.
@@ -58,31 +59,29 @@ def lines(text: str) -> list[Span]:
     return spans
 
 
-def boilerplate_kind(norm_line: str) -> str | None:
-    """The kind of boilerplate a line is, from its search form, or None for text."""
-    key = norm_line.lower()
-    for kind, pattern in _BOILERPLATE:
-        if pattern.match(key):
-            return kind if key.count(" ") < _MAX_PROMPT_WORDS else None
-    return None
+def boilerplate_kind(clean_line: str) -> str | None:
+    """The kind of boilerplate a line is, from its display form (whitespace collapsed), or None for text."""
+    m = _PROMPT_RE.match(clean_line)
+    if m is None or clean_line.count(" ") >= _MAX_PROMPT_WORDS:
+        return None
+    return m.lastgroup
 
 
 class Repeats:
     """Lines seen so far in one article, to remove verbatim repeats (the first occurrence stays)."""
 
     def __init__(self) -> None:
-        self._first: dict[str, int] = {}  # line, whitespace collapsed -> order of first sight (0: title)
+        self._first: dict[str, int] = {}  # display form of a line -> order of first sight (0: title)
 
-    def kind(self, line: str) -> str | None:
+    def kind(self, clean_line: str) -> str | None:
         """None the first time a line is seen, else the kind of repeat it is."""
-        key = " ".join(line.split())
         seen = len(self._first)
-        first = self._first.setdefault(key, seen)
+        first = self._first.setdefault(clean_line, seen)
         if first == seen:
             return None
         if first == 0:
             return "repeated_title"
-        return "repeated_caption" if key.count(" ") < _MAX_CAPTION_WORDS else "repeated_paragraph"
+        return "repeated_caption" if clean_line.count(" ") < _MAX_CAPTION_WORDS else "repeated_paragraph"
 
 
 def split_sentences(text: str, paragraph: Span) -> list[Span]:
@@ -95,6 +94,6 @@ def split_sentences(text: str, paragraph: Span) -> list[Span]:
         if nxt is None:
             return sentences
         start = nxt.start()
-    if start < end:
-        sentences.append(Span(start, end))
+    sentences.append(Span(start, end))
     return sentences
+
