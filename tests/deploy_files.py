@@ -12,6 +12,7 @@ from khabar.config import PROJECT_ROOT
 PROMETHEUS_DIR = PROJECT_ROOT / "deploy" / "prometheus"
 GRAFANA_DIR = PROJECT_ROOT / "deploy" / "grafana"
 DASHBOARDS_DIR = GRAFANA_DIR / "dashboards"
+RULE_TESTS = PROJECT_ROOT / "tests" / "prometheus" / "alerts_test.yml"  # `promtool test rules` cases
 
 
 def load_yaml(path: Path):

@@ -14,7 +14,8 @@ from pathlib import Path, PurePosixPath
 import dockerfile
 import pytest
 
-from deploy_files import GRAFANA_DIR, PROMETHEUS_DIR, dashboard_queries, dashboards, load_yaml, panels
+from deploy_files import (GRAFANA_DIR, PROMETHEUS_DIR, RULE_TESTS, alert_rules, dashboard_queries, dashboards, load_yaml,
+                          panels)
 from khabar.broker.local import kafka_version
 from khabar.cli import main
 from khabar.config import PROJECT_ROOT, Settings
@@ -125,6 +126,14 @@ def test_dashboard_queries_are_plain_promql():
     """No Grafana variables: the Prometheus test evaluates each expression exactly as Grafana sends it."""
     assert dashboard_queries()
     assert [expr for _, expr in dashboard_queries() if "$" in expr] == []
+
+
+def test_every_alert_has_a_firing_and_a_quiet_rule_test():
+    """tests/prometheus/alerts_test.yml (run by promtool in test_monitoring.py) covers each alert both ways."""
+    cases = [case for test in load_yaml(RULE_TESTS)["tests"] for case in test["alert_rule_test"]]
+    alerts = {rule["alert"] for rule in alert_rules()}
+    assert {case["alertname"] for case in cases if case["exp_alerts"]} == alerts
+    assert {case["alertname"] for case in cases if not case["exp_alerts"]} == alerts
 
 
 def dockerfile_commands() -> list:
