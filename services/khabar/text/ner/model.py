@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .features import PAD_BOS, PAD_EOS, PAD_FEATS, FeatureExtractor
+from .subwords import SubwordClusters
 
 _CACHE_LIMIT = 400_000  # word types; the cache is reset past this so a long-running stream stays bounded
 
@@ -29,7 +30,8 @@ def _split(arr: np.ndarray) -> list[str]:
 
 class CRFTagger:
     def __init__(self, labels: list[str], transitions: np.ndarray, attrs: list[str], weights: np.ndarray,
-                 offsets: tuple[int, ...], extractor: FeatureExtractor, name: str, meta: dict | None = None):
+                 offsets: tuple[int, ...], extractor: FeatureExtractor, name: str, meta: dict | None = None,
+                 names: dict[str, set[str]] | None = None):
         self.labels = list(labels)
         self.trans = transitions.astype(np.float64)
         self._exp_trans = np.exp(self.trans - self.trans.max())
@@ -37,6 +39,7 @@ class CRFTagger:
         self.extractor = extractor
         self.name = name
         self.meta = meta or {}
+        self.names = names or {}  # type -> whole multi-word names (keys), used by extract_entities
         self._W = weights.astype(np.float64)
         self._row = {a: i for i, a in enumerate(attrs)}
         self._pad = max(abs(o) for o in self.offsets)
@@ -54,9 +57,16 @@ class CRFTagger:
         for gname, parts in gaz.items():
             for part, entries in parts.items():
                 arrays[f"gaz:{gname}:{part}"] = _join(sorted(entries))
+        for typ, entries in self.names.items():
+            arrays[f"names:{typ}"] = _join(sorted(entries))
         freq_keys = sorted(self.extractor.freq)
         arrays["freq_keys"] = _join(freq_keys)
         arrays["freq_bins"] = np.array([self.extractor.freq[k] for k in freq_keys], dtype=np.uint8)
+        sw = self.extractor.subwords
+        if sw is not None:
+            arrays["sw_pieces"] = _join(sw.pieces)
+            arrays["sw_scores"] = sw.scores
+            arrays["sw_clusters"] = sw.clusters
         meta = dict(self.meta, name=self.name, offsets=list(self.offsets))
         arrays["meta"] = _join([json.dumps(meta, ensure_ascii=False)])
         # savez stamps the current time into the zip; fixed stamps keep retraining byte-identical.
@@ -73,13 +83,17 @@ class CRFTagger:
         z = np.load(path)
         meta = json.loads(_split(z["meta"])[0])
         gaz: dict[str, dict[str, set[str]]] = {}
+        names = {k.split(":", 1)[1]: set(_split(z[k])) for k in z.files if k.startswith("names:")}
         for k in z.files:
             if k.startswith("gaz:"):
                 _, gname, part = k.split(":")
                 gaz.setdefault(gname, {})[part] = set(_split(z[k]))
         freq = dict(zip(_split(z["freq_keys"]), z["freq_bins"].tolist()))
+        sw = None
+        if "sw_pieces" in z.files:
+            sw = SubwordClusters(_split(z["sw_pieces"]), z["sw_scores"], z["sw_clusters"])
         return cls(_split(z["labels"]), z["transitions"], _split(z["attrs"]), z["weights"],
-                   tuple(meta["offsets"]), FeatureExtractor(gaz, freq), meta["name"], meta)
+                   tuple(meta["offsets"]), FeatureExtractor(gaz, freq, sw), meta["name"], meta, names)
 
     # -- scoring -------------------------------------------------------------------------------
     def _reset_cache(self) -> None:
