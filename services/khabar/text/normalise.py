@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from array import array
 from itertools import accumulate, chain, compress, repeat
-from operator import add, itemgetter
+from operator import add, itemgetter, not_
 from typing import NamedTuple
 
 import numpy as np
@@ -89,7 +89,7 @@ class NormalisedDocument:
         self.arabic_ratio = arabic_ratio
         self.is_arabic = arabic_ratio >= ARABIC_MIN_RATIO
         self.title = title
-        # Token columns: the offsets of each token, and the pieces that hold the rest (see _COUNT...).
+        # Token columns: the offsets of each token, and the pieces that hold the rest (see _TEMPLATES).
         self._entries = entries
         self._templates: list[tuple[str, str, str, str, str]] | None = None
         self._starts = starts
@@ -131,13 +131,16 @@ ARABIC_MIN_RATIO = 0.5
 # sees they hold only strings, numbers and such tuples, so a big cache costs it nothing).
 _COUNT = 0  # number of tokens
 _TEMPLATES = 1  # per token: (text, norm, proclitic, stem, clean)
-_OFFSETS = 2  # per token: start, end, stem start - start, relative to the piece, packed as int32
+# int32 rows: per token (start - start of the token before, or of the piece; length; stem start - start), then
+# one row (start of the next piece - start of the last token, -1, 0). A running sum over the rows of all the
+# pieces of a line, after a row that jumps to the line, gives the tokens' starts in the original.
+_OFFSETS = 2
 _CLEAN = 3  # display form, whitespace collapsed
-_ARABIC_LETTERS = 4
-_LETTERS = 5
+_LETTER_COUNTS = 4  # Arabic letters * 2**32 + letters, so that one sum adds up both
 # Splits to make if the stem occurs in the document: ((token, ((proclitic, stem, shift, article + stem),
-# ...)), ...), the shorter proclitic first.
-_CANDIDATES = 6
+# ...)), ...), the shorter proclitic first; and all those stems and article + stems, to test them at once.
+_CANDIDATES = 5
+_CANDIDATE_STEMS = 6
 
 _CACHE: dict[str, tuple] = {}
 # Pieces longer than this are rare (URLs, runs without spaces) and not worth keeping.
@@ -180,6 +183,7 @@ def _resolve(view: str) -> str:
 def _piece(piece: str) -> tuple:
     clean_view, norm_view, origin_starts, origin_ends = _view(piece)
     templates, offsets, candidates = [], array("i"), []
+    previous = 0  # start of the token before
     for m in TOKEN_RE.finditer(norm_view):
         a, b = m.span()
         norm = m.group()
@@ -191,7 +195,8 @@ def _piece(piece: str) -> tuple:
         if expansion is not None:
             for c in expansion:
                 templates.append((piece[a:b], c, "", c, c))
-                offsets.extend((a, b, 0))
+                offsets.extend((a - previous, b - a, 0))
+                previous = a
             continue
         clean = clean_view[m.start() : m.end()]
         if origin_starts is None and (DELETED[0] in norm or DELETED[1] in norm):
@@ -207,19 +212,21 @@ def _piece(piece: str) -> tuple:
         surface, clean = piece[a:b], (norm if clean == norm else clean)  # share equal strings
         surface = clean if surface == clean else surface
         templates.append((surface, norm, norm[:k], norm[k:] if k else norm, clean))
-        offsets.extend((a, b, kept[k] - a if k else 0))
+        offsets.extend((a - previous, b - a, kept[k] - a if k else 0))
+        previous = a
+    offsets.extend((len(piece) + 1 - previous, -1, 0))
     return (
         len(templates),
         tuple(templates),
         offsets.tobytes(),
         " ".join(_resolve(clean_view).split()),
-        sum(c.isalpha() for c in _ARABIC_BLOCKS.findall(piece)),
-        sum(c.isalpha() for c in piece),
+        (sum(c.isalpha() for c in _ARABIC_BLOCKS.findall(piece)) << 32) + sum(c.isalpha() for c in piece),
         tuple(candidates),
+        tuple(w for _, options in candidates for option in options for w in option[1::2]),
     )
 
 
-def _pieces(line: str) -> tuple[list[str], list[tuple]]:
+def _pieces(line: str) -> list[tuple]:
     pieces = line.split(" ")
     entries = list(map(_CACHE.get, pieces))
     if None in entries:
@@ -230,16 +237,17 @@ def _pieces(line: str) -> tuple[list[str], list[tuple]]:
                 entries[i] = entry = _piece(piece)
                 if len(piece) <= _CACHE_MAX_PIECE:
                     _CACHE[piece] = entry
-    return pieces, entries
+    return entries
 
 
 def normalise_document(text: str) -> NormalisedDocument:
     paragraphs, removed, clean_lines = [], [], []
-    entries, bases = [], []  # every kept piece, and where it starts in the original
+    entries, rows = [], []  # every kept piece, and the offset rows of all of them
+    position = 0  # where the rows so far lead
     repeats = Repeats()
     for start, end in lines(text):
         line = text[start:end]
-        pieces, line_entries = _pieces(line)
+        line_entries = _pieces(line)
         clean_line = " ".join(filter(None, map(itemgetter(_CLEAN), line_entries)))
         if not clean_line:
             removed.append(Removed("no_text", start, end, line))
@@ -251,49 +259,52 @@ def normalise_document(text: str) -> NormalisedDocument:
         paragraphs.append(Span(start, end))
         clean_lines.append(clean_line)
         entries += line_entries
-        bases += accumulate(map(add, map(len, pieces), repeat(1)), initial=start)
-        bases.pop()
+        rows.append(array("i", (start - position, -1, 0)).tobytes())
+        rows += map(itemgetter(_OFFSETS), line_entries)
+        position = end + 1
     removed.sort(key=itemgetter(1))
 
     text_clean = "\n".join(clean_lines)
     text_norm = text_clean
     for letter, normalised in _LETTER_PAIRS:  # str.replace is many times faster than str.translate here
         text_norm = text_norm.replace(letter, normalised)
-    letters = sum(map(itemgetter(_LETTERS), entries))
+    arabic, letters = divmod(sum(map(itemgetter(_LETTER_COUNTS), entries)), 1 << 32)
     return NormalisedDocument(
         text_clean,
         text_norm,
         paragraphs,
         [sentence for paragraph in paragraphs for sentence in split_sentences(text, paragraph)],
         removed,
-        sum(map(itemgetter(_ARABIC_LETTERS), entries)) / letters if letters else 0.0,
+        arabic / letters if letters else 0.0,
         paragraphs[0] if paragraphs else None,
         entries,
-        *_offsets(entries, bases),
+        *_offsets(rows),
     )
 
 
-def _offsets(entries: list[tuple], bases: list[int]) -> tuple[list[int], list[int], list[int]]:
-    """Start, end and stem start of every token in the original, from the pieces and where they start."""
-    relative = np.frombuffer(b"".join(map(itemgetter(_OFFSETS), entries)), np.int32).reshape(-1, 3)
-    counts = np.fromiter(map(itemgetter(_COUNT), entries), np.int64, len(entries))
-    base = np.repeat(np.asarray(bases, np.int64), counts)
-    starts = base + relative[:, 0]
-    return starts.tolist(), (base + relative[:, 1]).tolist(), (starts + relative[:, 2]).tolist()
+def _offsets(rows: list[bytes]) -> tuple[list[int], list[int], list[int]]:
+    """Start, end and stem start of every token in the original, from the offset rows (see ``_OFFSETS``)."""
+    table = np.frombuffer(b"".join(rows), np.int32).reshape(-1, 3)
+    is_token = table[:, 1] >= 0
+    starts = np.cumsum(table[:, 0], dtype=np.int64)[is_token]
+    return starts.tolist(), (starts + table[is_token, 1]).tolist(), (starts + table[is_token, 2]).tolist()
 
 
 def _templates(entries: list[tuple], starts: list[int], stem_starts: list[int]) -> list[tuple]:
     """(text, norm, proclitic, stem, clean) of every token, with the splits that the document's own
     vocabulary decides (``stem_starts`` is updated for those)."""
     templates = list(chain.from_iterable(map(itemgetter(_TEMPLATES), entries)))
-    with_candidates = list(map(itemgetter(_CANDIDATES), entries))
-    if any(with_candidates):
-        vocabulary = set(map(itemgetter(1), templates))
+    found = set(chain.from_iterable(map(itemgetter(_CANDIDATE_STEMS), entries)))
+    if found:
+        found.intersection_update(map(itemgetter(1), templates))
+    if found:
+        # Only the pieces with a stem found go through Python code.
         firsts = accumulate(map(itemgetter(_COUNT), entries), initial=0)
-        for first, candidates in compress(zip(firsts, with_candidates), with_candidates):
+        hit = map(not_, map(found.isdisjoint, map(itemgetter(_CANDIDATE_STEMS), entries)))
+        for first, candidates in compress(zip(firsts, map(itemgetter(_CANDIDATES), entries)), hit):
             for i, options in candidates:
                 for proclitic, stem, shift, with_article in options:
-                    if stem in vocabulary or with_article in vocabulary:
+                    if stem in found or with_article in found:
                         text, norm, _, _, clean = templates[first + i]
                         templates[first + i] = (text, norm, proclitic, stem, clean)
                         stem_starts[first + i] = starts[first + i] + shift

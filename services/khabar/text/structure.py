@@ -18,7 +18,6 @@ class Removed(NamedTuple):
     text: str
 
 
-_LINE_RE = re.compile(r"[^\r\n]+")
 # Sentence ends: runs of final punctuation, with closing quotes or brackets, before whitespace or the end.
 _SENTENCE_END_RE = re.compile(r"[.!?؟…۔]+[\"'»”’)\]]*(?=\s|$)")
 _NON_SPACE_RE = re.compile(r"\S")
@@ -50,12 +49,13 @@ _MAX_CAPTION_WORDS = 25
 def lines(text: str) -> list[Span]:
     """Non-blank lines of ``text``, trimmed: the candidate paragraphs (the first is the title)."""
     spans = []
-    for m in _LINE_RE.finditer(text):
-        line = m.group()
+    start = 0
+    for line in text.split("\n"):
         stripped = line.strip()
         if stripped:
-            start = m.start() + len(line) - len(line.lstrip())
-            spans.append(Span(start, start + len(stripped)))
+            first = start + len(line) - len(line.lstrip())
+            spans.append(Span(first, first + len(stripped)))
+        start += len(line) + 1
     return spans
 
 
