@@ -13,6 +13,7 @@ follow: setup
 	$(UV) run khabar run --follow
 
 test: setup
+	sh deploy/prometheus/install.sh
 	$(UV) run pytest
 
 bench: setup

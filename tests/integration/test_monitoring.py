@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import free_port, send_raw
+from conftest import free_port, send_raw, stop_process
 from deploy_files import PROMETHEUS_DIR, RULE_TESTS, alert_rules, dashboard_queries, load_yaml
 from khabar.config import PROJECT_ROOT
 
@@ -113,13 +113,7 @@ class PrometheusServer:
         return "\n".join((self.home / "prometheus.log").read_text(errors="replace").splitlines()[-lines:])
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, timeout=20)
 
 
 def articles_dir(path: Path, seed: Path) -> Path:

@@ -77,8 +77,6 @@ def create_app(settings: Settings, pipeline: TextPipeline | None = None) -> faus
                     message.value,
                     Origin(message.topic, message.partition, message.offset, message.key, message.timestamp),
                 )
-                if outcome.enriched:
-                    metrics.TOP_ENTITIES.add(outcome.record["entities"])
                 target = enriched_topic if outcome.enriched else deadletter_topic
                 await target.send(key=outcome.key, value=outcome.value)
                 # Let heartbeats and fetches run between articles: the NLP itself is synchronous CPU work.

@@ -65,6 +65,7 @@ class Processor:
             metrics.ARTICLES_ENRICHED.inc()
             for mention in outcome.record["mentions"]:
                 metrics.ENTITIES_TAGGED.labels(mention["type"]).inc()
+            metrics.TOP_ENTITIES.add(outcome.record["entities"])
             if origin.timestamp:
                 metrics.END_TO_END_SECONDS.observe(max(0.0, time.time() - origin.timestamp))
         else:
