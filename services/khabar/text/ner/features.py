@@ -18,6 +18,7 @@ _DIGIT = re.compile("[0-9\u0660-\u0669]")
 _PROCLITICS = ("وبال", "وكال", "وفال", "فبال", "وال", "فال", "بال", "كال", "ولل", "فلل", "لل", "ال",
                "وب", "ول", "وك", "فب", "فل", "و", "ف", "ب", "ل", "ك")
 _MIN_STEM = 2
+_BY_FIRST = {c: tuple(p for p in _PROCLITICS if p[0] == c) for c in {p[0] for p in _PROCLITICS}}
 
 
 def clean(text: str) -> str:
@@ -32,7 +33,7 @@ def key(text: str) -> str:
 
 def strip_proclitics(k: str) -> tuple[str, str]:
     """(proclitic, stem) of a key-normalised word; proclitic may be ''."""
-    for p in _PROCLITICS:
+    for p in _BY_FIRST.get(k[:1], ()):
         if k.startswith(p) and len(k) - len(p) >= _MIN_STEM:
             return p, k[len(p):]
     return "", k
@@ -41,7 +42,7 @@ def strip_proclitics(k: str) -> tuple[str, str]:
 def lookup_forms(k: str) -> list[str]:
     """Forms to look a word up under in name lists: itself, minus conjunction/preposition, minus article."""
     forms = [k]
-    for p in _PROCLITICS:
+    for p in _BY_FIRST.get(k[:1], ()):
         if k.startswith(p) and len(k) - len(p) >= _MIN_STEM:
             forms.append(k[len(p):])
             # "لل" = ل + article: the list may hold the article form.

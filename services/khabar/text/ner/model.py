@@ -42,6 +42,13 @@ class CRFTagger:
         self.names = names or {}  # type -> whole multi-word names (keys), used by extract_entities
         self._W = weights.astype(np.float64)
         self._row = {a: i for i, a in enumerate(attrs)}
+        # Per offset: feature -> weight row, so scoring a word type needs no "offset:" string building.
+        self._rows_at = [{} for _ in self.offsets]
+        oi_of = {str(o): oi for oi, o in enumerate(self.offsets)}
+        for a, i in self._row.items():
+            o, _, f = a.partition(":")
+            if o in oi_of:
+                self._rows_at[oi_of[o]][f] = i
         self._pad = max(abs(o) for o in self.offsets)
         self._reset_cache()
 
@@ -106,15 +113,14 @@ class CRFTagger:
         n_off = len(self.offsets)
         rows: list[int] = []
         segs: list[int] = []
-        row = self._row
         for t, w in enumerate(words):
             core, ctx = PAD_FEATS.get(w) or self.extractor.type_feats(w)
             for oi, o in enumerate(self.offsets):
                 # As the neighbour at offset o of the tagged token, a word fires attributes "o:...".
-                prefix = f"{o}:"
+                get = self._rows_at[oi].get
                 seg = t * n_off + oi
                 for f in (core if o == 0 else ctx):
-                    r = row.get(prefix + f)
+                    r = get(f)
                     if r is not None:
                         rows.append(r)
                         segs.append(seg)

@@ -92,7 +92,8 @@ class SubwordClusters:
         self._score = self.scores.astype(float).tolist()
         self._cluster = self.clusters.tolist()
         self.unk_score = float(self.scores.min()) - 10.0
-        self.max_len = max(len(s) for s in self.pieces)
+        # Every prefix of a piece: the segmentation stops extending a span once it is no prefix.
+        self._prefixes = {p[:n] for p in self.pieces for n in range(1, len(p) + 1)}
 
     def features(self, word: str) -> list[str]:
         ids = self.tokenize(word)
@@ -110,12 +111,15 @@ class SubwordClusters:
         best = [-1e30] * (n + 1)
         back: list[tuple[int, int]] = [(0, -1)] * (n + 1)
         best[0] = 0.0
-        index, scores = self.index, self._score
+        index, scores, prefixes = self.index, self._score, self._prefixes
         for i in range(n):
             if best[i] <= -1e29:
                 continue
-            for e in range(i + 1, min(n, i + self.max_len) + 1):
-                j = index.get(s[i:e])
+            for e in range(i + 1, n + 1):
+                sub = s[i:e]
+                if sub not in prefixes:
+                    break
+                j = index.get(sub)
                 if j is not None and best[i] + scores[j] > best[e]:
                     best[e] = best[i] + scores[j]
                     back[e] = (i, j)
