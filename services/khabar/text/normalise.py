@@ -30,7 +30,7 @@ from khabar.text.charmap import (
     SLOW,
     camel_clean,
 )
-from khabar.text.structure import Removed, Repeats, Span, boilerplate_kind, lines, split_sentences
+from khabar.text.structure import Removed, Repeats, Span, boilerplate_kind, lines, new_span, split_sentences
 from khabar.text.tokenise import TOKEN_RE, evidence_candidates, static_proclitic
 
 __all__ = ["NormalisedDocument", "Removed", "Span", "Token", "normalise_document"]
@@ -131,16 +131,16 @@ ARABIC_MIN_RATIO = 0.5
 # sees they hold only strings, numbers and such tuples, so a big cache costs it nothing).
 _COUNT = 0  # number of tokens
 _TEMPLATES = 1  # per token: (text, norm, proclitic, stem, clean)
-# int32 rows: per token (start - start of the token before, or of the piece; length; stem start - start), then
-# one row (start of the next piece - start of the last token, -1, 0). A running sum over the rows of all the
-# pieces of a line, after a row that jumps to the line, gives the tokens' starts in the original.
+# int32 rows: per token (start - start of the token before, or of the piece; length; stem start - start; 0),
+# then one row (start of the next piece - start of the last token; -1; letters; Arabic letters). A running sum
+# over the rows of all the pieces of a line, after a row that jumps to the line, gives the tokens' starts in
+# the original; the letter counts ride along so that no other pass over the pieces is needed.
 _OFFSETS = 2
 _CLEAN = 3  # display form, whitespace collapsed
-_LETTER_COUNTS = 4  # Arabic letters * 2**32 + letters, so that one sum adds up both
 # Splits to make if the stem occurs in the document: ((token, ((proclitic, stem, shift, article + stem),
 # ...)), ...), the shorter proclitic first; and all those stems and article + stems, to test them at once.
-_CANDIDATES = 5
-_CANDIDATE_STEMS = 6
+_CANDIDATES = 4
+_CANDIDATE_STEMS = 5
 
 _CACHE: dict[str, tuple] = {}
 # Pieces longer than this are rare (URLs, runs without spaces) and not worth keeping.
@@ -195,7 +195,7 @@ def _piece(piece: str) -> tuple:
         if expansion is not None:
             for c in expansion:
                 templates.append((piece[a:b], c, "", c, c))
-                offsets.extend((a - previous, b - a, 0))
+                offsets.extend((a - previous, b - a, 0, 0))
                 previous = a
             continue
         clean = clean_view[m.start() : m.end()]
@@ -212,32 +212,30 @@ def _piece(piece: str) -> tuple:
         surface, clean = piece[a:b], (norm if clean == norm else clean)  # share equal strings
         surface = clean if surface == clean else surface
         templates.append((surface, norm, norm[:k], norm[k:] if k else norm, clean))
-        offsets.extend((a - previous, b - a, kept[k] - a if k else 0))
+        offsets.extend((a - previous, b - a, kept[k] - a if k else 0, 0))
         previous = a
-    offsets.extend((len(piece) + 1 - previous, -1, 0))
+    letters = sum(c.isalpha() for c in piece)
+    arabic = sum(c.isalpha() for c in _ARABIC_BLOCKS.findall(piece))
+    offsets.extend((len(piece) + 1 - previous, -1, letters, arabic))
     return (
         len(templates),
         tuple(templates),
         offsets.tobytes(),
         " ".join(_resolve(clean_view).split()),
-        (sum(c.isalpha() for c in _ARABIC_BLOCKS.findall(piece)) << 32) + sum(c.isalpha() for c in piece),
         tuple(candidates),
         tuple(w for _, options in candidates for option in options for w in option[1::2]),
     )
 
 
-def _pieces(line: str) -> list[tuple]:
-    pieces = line.split(" ")
-    entries = list(map(_CACHE.get, pieces))
-    if None in entries:
-        if len(_CACHE) > _CACHE_MAX_ENTRIES:
-            _CACHE.clear()
-        for i, (piece, entry) in enumerate(zip(pieces, entries)):
-            if entry is None:
-                entries[i] = entry = _piece(piece)
-                if len(piece) <= _CACHE_MAX_PIECE:
-                    _CACHE[piece] = entry
-    return entries
+def _fill(pieces: list[str], entries: list[tuple | None]) -> None:
+    """Work out the pieces not in the cache (``None`` in ``entries``) and cache them."""
+    if len(_CACHE) > _CACHE_MAX_ENTRIES:
+        _CACHE.clear()
+    for i, (piece, entry) in enumerate(zip(pieces, entries)):
+        if entry is None:
+            entries[i] = entry = _piece(piece)
+            if len(piece) <= _CACHE_MAX_PIECE:
+                _CACHE[piece] = entry
 
 
 def normalise_document(text: str) -> NormalisedDocument:
@@ -247,7 +245,10 @@ def normalise_document(text: str) -> NormalisedDocument:
     repeats = Repeats()
     for start, end in lines(text):
         line = text[start:end]
-        line_entries = _pieces(line)
+        pieces = line.split(" ")
+        line_entries = list(map(_CACHE.get, pieces))
+        if None in line_entries:
+            _fill(pieces, line_entries)
         clean_line = " ".join(filter(None, map(itemgetter(_CLEAN), line_entries)))
         if not clean_line:
             removed.append(Removed("no_text", start, end, line))
@@ -256,10 +257,10 @@ def normalise_document(text: str) -> NormalisedDocument:
         if kind is not None:
             removed.append(Removed(kind, start, end, line))
             continue
-        paragraphs.append(Span(start, end))
+        paragraphs.append(new_span(Span, (start, end)))
         clean_lines.append(clean_line)
         entries += line_entries
-        rows.append(array("i", (start - position, -1, 0)).tobytes())
+        rows.append(array("i", (start - position, -1, 0, 0)).tobytes())
         rows += map(itemgetter(_OFFSETS), line_entries)
         position = end + 1
     removed.sort(key=itemgetter(1))
@@ -268,7 +269,7 @@ def normalise_document(text: str) -> NormalisedDocument:
     text_norm = text_clean
     for letter, normalised in _LETTER_PAIRS:  # str.replace is many times faster than str.translate here
         text_norm = text_norm.replace(letter, normalised)
-    arabic, letters = divmod(sum(map(itemgetter(_LETTER_COUNTS), entries)), 1 << 32)
+    starts, ends, stem_starts, letters, arabic = _offsets(rows)
     return NormalisedDocument(
         text_clean,
         text_norm,
@@ -278,16 +279,26 @@ def normalise_document(text: str) -> NormalisedDocument:
         arabic / letters if letters else 0.0,
         paragraphs[0] if paragraphs else None,
         entries,
-        *_offsets(rows),
+        starts,
+        ends,
+        stem_starts,
     )
 
 
-def _offsets(rows: list[bytes]) -> tuple[list[int], list[int], list[int]]:
-    """Start, end and stem start of every token in the original, from the offset rows (see ``_OFFSETS``)."""
-    table = np.frombuffer(b"".join(rows), np.int32).reshape(-1, 3)
+def _offsets(rows: list[bytes]) -> tuple[list[int], list[int], list[int], int, int]:
+    """Start, end and stem start of every token in the original, and the counts of letters and of Arabic
+    letters, from the rows of the pieces (see ``_OFFSETS``)."""
+    table = np.frombuffer(b"".join(rows), np.int32).reshape(-1, 4)
     is_token = table[:, 1] >= 0
     starts = np.cumsum(table[:, 0], dtype=np.int64)[is_token]
-    return starts.tolist(), (starts + table[is_token, 1]).tolist(), (starts + table[is_token, 2]).tolist()
+    letters, arabic = table[~is_token, 2:].sum(axis=0, dtype=np.int64).tolist()
+    return (
+        starts.tolist(),
+        (starts + table[is_token, 1]).tolist(),
+        (starts + table[is_token, 2]).tolist(),
+        letters,
+        arabic,
+    )
 
 
 def _templates(entries: list[tuple], starts: list[int], stem_starts: list[int]) -> list[tuple]:
