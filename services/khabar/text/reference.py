@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from itertools import groupby
-from operator import attrgetter
+from collections.abc import Iterable, Iterator
 
 from camel_tools.tokenizers.word import simple_word_tokenize
 
@@ -23,8 +22,8 @@ def reference_forms(text: str, doc: NormalisedDocument) -> tuple[str, str, list[
 def mismatches(text: str, doc: NormalisedDocument) -> list[str]:
     """Differences between ``doc`` and the reference, offsets included (empty if identical).
 
-    Offsets are checked by the chain itself: each token's span normalises to exactly that token (or, for a
-    character the chain expands, to the run of tokens sharing its span), and what lies between two tokens
+    Offsets are checked by the chain itself: each token's span normalises to exactly that token (or, where
+    one character gives several tokens, their joint span to those tokens), and what lies between tokens
     normalises to nothing but whitespace.
     """
     problems = []
@@ -44,24 +43,36 @@ def _alignment(text: str, paragraph: Span, tokens: list[Token]) -> list[str]:
     start, end = paragraph
     problems = []
     cursor = start
-    inside = (t for t in tokens if start <= t.start and t.end <= end)
-    for _, run in groupby(inside, key=attrgetter("start", "end")):
-        run = list(run)
-        t = run[0]
-        if text[t.start : t.end] != t.text:
-            problems.append(f"token {t.text!r} at {t.start} is not the original slice")
-        if simple_word_tokenize(camel_norm(t.text)) != [r.norm for r in run]:
-            problems.append(f"span {t.start}:{t.end} {t.text!r} does not normalise to {[r.norm for r in run]}")
-        if camel_norm(text[cursor : t.start]).strip():
-            problems.append(f"text between {cursor} and {t.start} is not blank once normalised")
-        if t.proclitic and (t.proclitic + t.stem != t.norm or not t.start < t.stem_start < t.end):
-            problems.append(f"bad proclitic split of {t.text!r}")
-        if t.proclitic and camel_norm(text[t.stem_start : t.end]) != t.stem:
-            problems.append(f"stem of {t.text!r} does not start at {t.stem_start}")
-        cursor = t.end
+    for run in _overlapping_runs(t for t in tokens if start <= t.start and t.end <= end):
+        run_start, run_end = run[0].start, max(t.end for t in run)
+        if simple_word_tokenize(camel_norm(text[run_start:run_end])) != [t.norm for t in run]:
+            problems.append(f"span {run_start}:{run_end} does not normalise to {[t.norm for t in run]}")
+        if camel_norm(text[cursor:run_start]).strip():
+            problems.append(f"text between {cursor} and {run_start} is not blank once normalised")
+        for t in run:
+            if text[t.start : t.end] != t.text:
+                problems.append(f"token {t.text!r} at {t.start} is not the original slice")
+            if t.proclitic and (t.proclitic + t.stem != t.norm or not t.start < t.stem_start < t.end):
+                problems.append(f"bad proclitic split of {t.text!r}")
+            if t.proclitic and camel_norm(text[t.stem_start : t.end]) != t.stem:
+                problems.append(f"stem of {t.text!r} does not start at {t.stem_start}")
+        cursor = run_end
     if camel_norm(text[cursor:end]).strip():
         problems.append(f"text between {cursor} and {end} is not blank once normalised")
     return problems
+
+
+def _overlapping_runs(tokens: Iterable[Token]) -> Iterator[list[Token]]:
+    """Tokens grouped where their spans overlap: one original character can give several tokens ("…" gives
+    three, "ﷺ" four words, the first of which can be glued to the text before it)."""
+    run: list[Token] = []
+    for t in tokens:
+        if run and t.start >= max(r.end for r in run):
+            yield run
+            run = []
+        run.append(t)
+    if run:
+        yield run
 
 
 def _first_difference(a: str, b: str) -> str:
