@@ -25,6 +25,7 @@ class Removed(NamedTuple):
 # Sentence ends: runs of final punctuation, with closing quotes or brackets, before whitespace or the end.
 _SENTENCE_END_RE = re.compile(r"[.!?؟…۔]+[\"'»”’)\]]*(?=\s|$)")
 _NON_SPACE_RE = re.compile(r"\S")
+_LETTER_RE = re.compile(r"[^\W\d_]")
 
 # Prompts matched at the start of a line in its display form (no diacritics, Arabic punctuation in ASCII,
 # whitespace collapsed). Prompts that also read as news ("شارك الوزير في ...") need a second word.
@@ -81,8 +82,8 @@ class Repeats:
         """None the first time a line is seen, else the kind of repeat it is."""
         seen = len(self._first)
         first = self._first.setdefault(clean_line, seen)
-        if first == seen:
-            return None
+        if first == seen or not _LETTER_RE.search(clean_line):
+            return None  # new, or a separator such as "***"
         if first == 0:
             return "repeated_title"
         return "repeated_caption" if clean_line.count(" ") < _MAX_CAPTION_WORDS else "repeated_paragraph"

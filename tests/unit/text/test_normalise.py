@@ -83,3 +83,28 @@ def test_to_dict_is_json(seed_text):
     record = normalise_document(seed_text).to_dict()
     assert json.loads(json.dumps(record, ensure_ascii=False)) == record
     assert set(record["tokens"][0]) >= {"text", "start", "end", "norm", "proclitic", "stem", "stem_start"}
+
+
+def _kinds(body: str) -> list[str]:
+    return [r.kind for r in normalise_document("عنوان الخبر\n\n" + body).removed]
+
+
+def test_prompts_are_removed_with_their_kind():
+    assert _kinds("اقرأ أيضاً: الوزير يزور الرياض\nإقرأ ايضا\nطالع أيضا: خبر") == ["read_also"] * 3
+    assert _kinds("شاهد أيضًا: فيديو\nشاهد بالفيديو.. لحظة الهبوط") == ["see_also"] * 2
+    assert _kinds("للمزيد من الأخبار اضغط هنا\nRead more") == ["more"] * 2
+    assert _kinds("تابعونا على تويتر\nشارك الخبر عبر فيسبوك\nFollow us on Instagram") == ["share_prompt"] * 3
+
+
+def test_text_that_starts_like_a_prompt_is_kept():
+    assert _kinds("شارك الوزير في الاجتماع الذي عقد أمس في الرياض.") == []
+    assert _kinds("تابع الرئيس حديثه قائلا إن الاتفاق تاريخي.") == []
+    long_line = "اقرأ أيضا " + " ".join(["كلمة"] * 40)
+    assert _kinds(long_line) == []
+
+
+def test_repeats():
+    assert _kinds("عنوان الخبر\nنص الخبر.") == ["repeated_title"]
+    assert _kinds("***\nنص الخبر.\n***") == []  # separators stay
+    long_paragraph = " ".join(["كلمة"] * 30) + "."
+    assert _kinds(f"{long_paragraph}\n{long_paragraph}") == ["repeated_paragraph"]
