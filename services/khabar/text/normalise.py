@@ -13,6 +13,7 @@ numpy only. Token objects are made on first use of ``tokens`` from the columns c
 from __future__ import annotations
 
 import re
+import struct
 from array import array
 from itertools import accumulate, chain, compress, repeat
 from operator import add, itemgetter, not_
@@ -30,7 +31,7 @@ from khabar.text.charmap import (
     SLOW,
     camel_clean,
 )
-from khabar.text.structure import Removed, Repeats, Span, boilerplate_kind, lines, new_span, split_sentences
+from khabar.text.structure import Removed, Repeats, Span, boilerplate_kind, lines, new_span
 from khabar.text.tokenise import TOKEN_RE, evidence_candidates, static_proclitic
 
 __all__ = ["NormalisedDocument", "Removed", "Span", "Token", "normalise_document"]
@@ -60,10 +61,8 @@ class NormalisedDocument:
         "is_arabic",
         "title",
         "_entries",
-        "_templates",
-        "_starts",
-        "_ends",
-        "_stem_starts",
+        "_offsets",
+        "_columns",
         "_tokens",
     )
 
@@ -77,9 +76,7 @@ class NormalisedDocument:
         arabic_ratio: float,
         title: Span | None,
         entries: list[tuple],
-        starts: list[int],
-        ends: list[int],
-        stem_starts: list[int],
+        offsets: np.ndarray,
     ) -> None:
         self.text_clean = text_clean
         self.text_norm = text_norm
@@ -89,12 +86,11 @@ class NormalisedDocument:
         self.arabic_ratio = arabic_ratio
         self.is_arabic = arabic_ratio >= ARABIC_MIN_RATIO
         self.title = title
-        # Token columns: the offsets of each token, and the pieces that hold the rest (see _TEMPLATES).
+        # Tokens: the pieces that hold their strings (see _TEMPLATES) and their offsets (start, end and stem
+        # start rows); made into columns of Python objects, and then Token objects, on first use.
         self._entries = entries
-        self._templates: list[tuple[str, str, str, str, str]] | None = None
-        self._starts = starts
-        self._ends = ends
-        self._stem_starts = stem_starts
+        self._offsets = offsets
+        self._columns: tuple[list, list[int], list[int], list[int]] | None = None
         self._tokens: list[Token] | None = None
 
     @property
@@ -104,10 +100,11 @@ class NormalisedDocument:
         return self._tokens
 
     def _rows(self):
-        if self._templates is None:
-            self._templates = _templates(self._entries, self._starts, self._stem_starts)
-        templates = self._templates
-        return zip(*(map(itemgetter(i), templates) for i in range(5)), self._starts, self._ends, self._stem_starts)
+        if self._columns is None:
+            starts, ends, stem_starts = self._offsets.tolist()
+            self._columns = (_templates(self._entries, starts, stem_starts), starts, ends, stem_starts)
+        templates, starts, ends, stem_starts = self._columns
+        return zip(*(map(itemgetter(i), templates) for i in range(5)), starts, ends, stem_starts)
 
     def to_dict(self) -> dict:
         return {
@@ -132,11 +129,14 @@ ARABIC_MIN_RATIO = 0.5
 _COUNT = 0  # number of tokens
 _TEMPLATES = 1  # per token: (text, norm, proclitic, stem, clean)
 # int32 rows: per token (start - start of the token before, or of the piece; length; stem start - start; 0),
-# then one row (start of the next piece - start of the last token; -1; letters; Arabic letters). A running sum
-# over the rows of all the pieces of a line, after a row that jumps to the line, gives the tokens' starts in
-# the original; the letter counts ride along so that no other pass over the pieces is needed.
+# then one row (start of the next piece - start of the last token; _PIECE_END or _SENTENCE_END; letters;
+# Arabic letters). A running sum over the rows of all the pieces of a line, after a _LINE row that jumps to
+# the line, gives the tokens' starts in the original; sentence ends and letter counts ride along, so that no
+# other pass over the pieces is needed.
 _OFFSETS = 2
-_CLEAN = 3  # display form, whitespace collapsed
+_PIECE_END, _SENTENCE_END, _LINE = -1, -2, -3
+_JUMP = struct.Struct("4i").pack
+_CLEAN = 3  # display form, whitespace collapsed, and a space after it ("" if it is empty), to join as is
 # Splits to make if the stem occurs in the document: ((token, ((proclitic, stem, shift, article + stem),
 # ...)), ...), the shorter proclitic first; and all those stems and article + stems, to test them at once.
 _CANDIDATES = 4
@@ -152,6 +152,7 @@ _RISK_RE = re.compile(COMPOSITION_RISK)
 _CHUNK_RE = re.compile(f".{ATTACHES}*", re.S)
 _DROP_DELETED = str.maketrans("", "", DELETED)
 _LETTER_PAIRS = [(chr(a), b) for a, b in LETTERS.items()]
+_SENTENCE_END_RE = re.compile(r"[.!?؟…۔]+[\"'»”’)\]]*$")
 _ARABIC_BLOCKS = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 
 
@@ -216,12 +217,14 @@ def _piece(piece: str) -> tuple:
         previous = a
     letters = sum(c.isalpha() for c in piece)
     arabic = sum(c.isalpha() for c in _ARABIC_BLOCKS.findall(piece))
-    offsets.extend((len(piece) + 1 - previous, -1, letters, arabic))
+    # A sentence ends with a piece that ends with final punctuation (and closing quotes or brackets).
+    end = _SENTENCE_END if _SENTENCE_END_RE.search(piece) else _PIECE_END
+    offsets.extend((len(piece) + 1 - previous, end, letters, arabic))
     return (
         len(templates),
         tuple(templates),
         offsets.tobytes(),
-        " ".join(_resolve(clean_view).split()),
+        "".join(word + " " for word in _resolve(clean_view).split()),
         tuple(candidates),
         tuple(w for _, options in candidates for option in options for w in option[1::2]),
     )
@@ -249,7 +252,7 @@ def normalise_document(text: str) -> NormalisedDocument:
         line_entries = list(map(_CACHE.get, pieces))
         if None in line_entries:
             _fill(pieces, line_entries)
-        clean_line = " ".join(filter(None, map(itemgetter(_CLEAN), line_entries)))
+        clean_line = "".join(map(itemgetter(_CLEAN), line_entries))[:-1]
         if not clean_line:
             removed.append(Removed("no_text", start, end, line))
             continue
@@ -260,7 +263,7 @@ def normalise_document(text: str) -> NormalisedDocument:
         paragraphs.append(new_span(Span, (start, end)))
         clean_lines.append(clean_line)
         entries += line_entries
-        rows.append(array("i", (start - position, -1, 0, 0)).tobytes())
+        rows.append(_JUMP(start - position, _LINE, 0, 0))
         rows += map(itemgetter(_OFFSETS), line_entries)
         position = end + 1
     removed.sort(key=itemgetter(1))
@@ -269,33 +272,37 @@ def normalise_document(text: str) -> NormalisedDocument:
     text_norm = text_clean
     for letter, normalised in _LETTER_PAIRS:  # str.replace is many times faster than str.translate here
         text_norm = text_norm.replace(letter, normalised)
-    starts, ends, stem_starts, letters, arabic = _offsets(rows)
+    offsets, sentences, letters, arabic = _offsets(rows)
     return NormalisedDocument(
         text_clean,
         text_norm,
         paragraphs,
-        [sentence for paragraph in paragraphs for sentence in split_sentences(text, paragraph)],
+        sentences,
         removed,
         arabic / letters if letters else 0.0,
         paragraphs[0] if paragraphs else None,
         entries,
-        starts,
-        ends,
-        stem_starts,
+        offsets,
     )
 
 
-def _offsets(rows: list[bytes]) -> tuple[list[int], list[int], list[int], int, int]:
-    """Start, end and stem start of every token in the original, and the counts of letters and of Arabic
-    letters, from the rows of the pieces (see ``_OFFSETS``)."""
+def _offsets(rows: list[bytes]) -> tuple[np.ndarray, list[Span], int, int]:
+    """From the rows of the pieces (see ``_OFFSETS``): start, end and stem start (three rows) of every token
+    in the original; the sentences, from the start of their first token to the end of their last; and the
+    counts of letters and of Arabic letters."""
     table = np.frombuffer(b"".join(rows), np.int32).reshape(-1, 4)
-    is_token = table[:, 1] >= 0
+    kind = table[:, 1]
+    is_token = kind >= 0
     starts = np.cumsum(table[:, 0], dtype=np.int64)[is_token]
+    ends = starts + table[is_token, 1]
     letters, arabic = table[~is_token, 2:].sum(axis=0, dtype=np.int64).tolist()
+    # Sentences run between breaks, counted in tokens: before each line, after each sentence end, at the end.
+    breaks = np.append(np.cumsum(is_token)[(kind == _LINE) | (kind == _SENTENCE_END)], len(starts))
+    nonempty = np.diff(breaks) > 0
+    sentences = zip(starts[breaks[:-1][nonempty]].tolist(), ends[breaks[1:][nonempty] - 1].tolist())
     return (
-        starts.tolist(),
-        (starts + table[is_token, 1]).tolist(),
-        (starts + table[is_token, 2]).tolist(),
+        np.stack((starts, ends, starts + table[is_token, 2])),
+        list(map(new_span, repeat(Span), sentences)),
         letters,
         arabic,
     )

@@ -1,4 +1,4 @@
-"""Article structure: title, paragraphs, sentences, and the boilerplate news sites inject."""
+"""Article structure: lines (paragraphs, the first being the title) and the boilerplate news sites inject."""
 
 from __future__ import annotations
 
@@ -22,9 +22,6 @@ class Removed(NamedTuple):
     text: str
 
 
-# Sentence ends: runs of final punctuation, with closing quotes or brackets, before whitespace or the end.
-_SENTENCE_END_RE = re.compile(r"[.!?؟…۔]+[\"'»”’)\]]*(?=\s|$)")
-_NON_SPACE_RE = re.compile(r"\S")
 _LETTER_RE = re.compile(r"[^\W\d_]")
 
 # Prompts matched at the start of a line in its display form (no diacritics, Arabic punctuation in ASCII,
@@ -87,17 +84,3 @@ class Repeats:
         if first == 0:
             return "repeated_title"
         return "repeated_caption" if clean_line.count(" ") < _MAX_CAPTION_WORDS else "repeated_paragraph"
-
-
-def split_sentences(text: str, paragraph: Span) -> list[Span]:
-    """Sentences of one paragraph: cut after final punctuation that is followed by whitespace."""
-    sentences = []
-    start, end = paragraph
-    for m in _SENTENCE_END_RE.finditer(text, start, end):
-        sentences.append(new_span(Span, (start, m.end())))
-        nxt = _NON_SPACE_RE.search(text, m.end(), end)
-        if nxt is None:
-            return sentences
-        start = nxt.start()
-    sentences.append(new_span(Span, (start, end)))
-    return sentences
