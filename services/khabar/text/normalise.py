@@ -153,7 +153,18 @@ _CHUNK_RE = re.compile(f".{ATTACHES}*", re.S)
 _DROP_DELETED = str.maketrans("", "", DELETED)
 _LETTER_PAIRS = [(chr(a), b) for a, b in LETTERS.items()]
 _SENTENCE_END_RE = re.compile(r"[.!?؟…۔]+[\"'»”’)\]]*$")
-_ARABIC_BLOCKS = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+_LETTER_RE = re.compile(r"[^\W\d_]")
+# Letters of the Arabic blocks (Arabic, Supplement, Extended-A, Presentation Forms-A and -B).
+_ARABIC_LETTER_RE = re.compile(
+    "["
+    + "".join(
+        c
+        for a, b in ((0x600, 0x6FF), (0x750, 0x77F), (0x8A0, 0x8FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))
+        for c in map(chr, range(a, b + 1))
+        if c.isalpha()
+    )
+    + "]"
+)
 
 
 def _view(piece: str) -> tuple[str, str, list[int] | None, list[int] | None]:
@@ -215,8 +226,8 @@ def _piece(piece: str) -> tuple:
         templates.append((surface, norm, norm[:k], norm[k:] if k else norm, clean))
         offsets.extend((a - previous, b - a, kept[k] - a if k else 0, 0))
         previous = a
-    letters = sum(c.isalpha() for c in piece)
-    arabic = sum(c.isalpha() for c in _ARABIC_BLOCKS.findall(piece))
+    letters = len(piece) - len(_LETTER_RE.sub("", piece))
+    arabic = len(piece) - len(_ARABIC_LETTER_RE.sub("", piece))
     # A sentence ends with a piece that ends with final punctuation (and closing quotes or brackets).
     end = _SENTENCE_END if _SENTENCE_END_RE.search(piece) else _PIECE_END
     offsets.extend((len(piece) + 1 - previous, end, letters, arabic))
@@ -236,9 +247,12 @@ def _fill(pieces: list[str], entries: list[tuple | None]) -> None:
         _CACHE.clear()
     for i, (piece, entry) in enumerate(zip(pieces, entries)):
         if entry is None:
-            entries[i] = entry = _piece(piece)
-            if len(piece) <= _CACHE_MAX_PIECE:
-                _CACHE[piece] = entry
+            entry = _CACHE.get(piece)  # a piece new to the cache may come again in the same line
+            if entry is None:
+                entry = _piece(piece)
+                if len(piece) <= _CACHE_MAX_PIECE:
+                    _CACHE[piece] = entry
+            entries[i] = entry
 
 
 def normalise_document(text: str) -> NormalisedDocument:
