@@ -11,9 +11,10 @@ letters (mapped to ``SLOW``), goes through the real chain chunk by chunk instead
 
 from __future__ import annotations
 
-import unicodedata
-
 import re
+import unicodedata
+from itertools import chain
+
 from camel_tools.tokenizers.word import simple_word_tokenize
 from camel_tools.utils.charmap import CharMapper
 from camel_tools.utils.dediac import dediac_ar
@@ -48,11 +49,9 @@ def camel_tokens(s: str) -> list[str]:
 
 
 # Sentinels never produced by the chain (arclean deletes control characters), so they cannot collide with
-# real output. DEL_LETTER marks a deleted letter (for example Cyrillic), to count letters of other scripts.
+# real output: DEL stands for a character the chain deletes, SLOW for one it expands into several characters
+# that are not all punctuation.
 DEL = "\x00"
-DEL_LETTER = "\x01"
-DELETED = DEL + DEL_LETTER
-# Stands for a character that the chain expands into several characters that are not all punctuation.
 SLOW = "\x02"
 # First sentinel for a character that expands into punctuation only ("…" -> "..."), in a private-use plane
 # (arclean deletes private-use characters, so these never come out of the chain either).
@@ -83,7 +82,7 @@ class _LengthPreserving(dict):
         if len(out) == 1:
             mapped = out
         elif not out:
-            mapped = DEL_LETTER if c.isalpha() else DEL
+            mapped = DEL
         elif all(ch in PUNCT for ch in out):
             mapped = chr(_EXPANSION_BASE + len(EXPANSIONS))
             EXPANSIONS[mapped] = out
@@ -94,11 +93,7 @@ class _LengthPreserving(dict):
 
 
 LP_CLEAN = _LengthPreserving()
-for _cp in range(0x600):  # warm the common part so the first articles do not pay for it
-    LP_CLEAN[_cp]
-for _cp in range(0x600, 0x700):
-    LP_CLEAN[_cp]
-for _cp in range(0x2000, 0x2070):
+for _cp in chain(range(0x700), range(0x2000, 0x2070)):  # the common part, so that no article pays for it
     LP_CLEAN[_cp]
 
 # Letter normalisation on the display form, character by character.
@@ -119,7 +114,7 @@ def _composes_with_previous() -> frozenset[str]:
     return frozenset(second)
 
 
-COMPOSES = _composes_with_previous()
+_COMPOSES = _composes_with_previous()
 
 
 def _risk_classes() -> tuple[str, str]:
@@ -134,9 +129,9 @@ def _risk_classes() -> tuple[str, str]:
     for cp in range(0x30000):
         c = chr(cp)
         d = unicodedata.normalize("NFKD", c)
-        if d and (d[0] in COMPOSES or unicodedata.combining(d[0])):
+        if d and (d[0] in _COMPOSES or unicodedata.combining(d[0])):
             attaches.append(c)
-            if d[0] in COMPOSES or any(x in COMPOSES for x in d):
+            if d[0] in _COMPOSES or any(x in _COMPOSES for x in d):
                 risk.append(c)
     return _char_class(attaches), _char_class(risk)
 

@@ -24,7 +24,7 @@ import numpy as np
 from khabar.text.charmap import (
     ATTACHES,
     COMPOSITION_RISK,
-    DELETED,
+    DEL,
     EXPANSIONS,
     LETTERS,
     LP_CLEAN,
@@ -150,7 +150,7 @@ _CACHE_MAX_ENTRIES = 200_000
 
 _RISK_RE = re.compile(COMPOSITION_RISK)
 _CHUNK_RE = re.compile(f".{ATTACHES}*", re.S)
-_DROP_DELETED = str.maketrans("", "", DELETED)
+_DROP_DELETED = str.maketrans("", "", DEL)
 _LETTER_PAIRS = [(chr(a), b) for a, b in LETTERS.items()]
 _SENTENCE_END_RE = re.compile(r"[.!?؟…۔]+[\"'»”’)\]]*$")
 _LETTER_RE = re.compile(r"[^\W\d_]")
@@ -211,8 +211,8 @@ def _piece(piece: str) -> tuple:
                 previous = a
             continue
         clean = clean_view[m.start() : m.end()]
-        if origin_starts is None and (DELETED[0] in norm or DELETED[1] in norm):
-            kept = [i for i in range(a, b) if norm_view[i] not in DELETED]  # وَكيم: the stem starts after the mark
+        if origin_starts is None and DEL in norm:
+            kept = [i for i in range(a, b) if norm_view[i] != DEL]  # وَكيم: the stem starts after the mark
             norm, clean = norm.translate(_DROP_DELETED), clean.translate(_DROP_DELETED)
         k = static_proclitic(clean, norm) if len(norm) > 2 else 0
         if k and kept[k] == kept[k - 1]:
@@ -256,6 +256,11 @@ def _fill(pieces: list[str], entries: list[tuple | None]) -> None:
 
 
 def normalise_document(text: str) -> NormalisedDocument:
+    """Normalise one article (title + blank line + body, as the caller composes it); never raises on a str.
+
+    Lines are the paragraphs, the first one with text being the title; boilerplate lines and verbatim repeats
+    are removed and listed in ``removed``, and give no tokens. Work is linear in the length of ``text``.
+    """
     paragraphs, removed, clean_lines = [], [], []
     entries, rows = [], []  # every kept piece, and the offset rows of all of them
     position = 0  # where the rows so far lead
