@@ -108,3 +108,12 @@ def test_repeats():
     assert _kinds("***\nنص الخبر.\n***") == []  # separators stay
     long_paragraph = " ".join(["كلمة"] * 30) + "."
     assert _kinds(f"{long_paragraph}\n{long_paragraph}") == ["repeated_paragraph"]
+
+
+def test_sentinel_like_and_surrogate_characters_are_just_deleted():
+    text = "كلمة\x00 أخرى\x02 \U00100000نص \ud800نهاية"
+    doc = normalise_document(text)
+    assert [t.norm for t in doc.tokens] == ["كلمه", "اخري", "نص", "نهايه"]
+    for t in doc.tokens:
+        assert text[t.start : t.end] == t.text
+    json.dumps(doc.to_dict())
