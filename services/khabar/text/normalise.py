@@ -137,8 +137,9 @@ _OFFSETS = 2
 _PIECE_END, _SENTENCE_END, _LINE = -1, -2, -3
 _JUMP = struct.Struct("4i").pack
 _CLEAN = 3  # display form, whitespace collapsed, and a space after it ("" if it is empty), to join as is
-# Splits to make if the stem occurs in the document: ((token, ((proclitic, stem, shift, article + stem),
-# ...)), ...), the shorter proclitic first; and all those stems and article + stems, to test them at once.
+# Splits to make if the stem occurs in the document: ((token, ((proclitic, stem, shift, display stem, article +
+# display stem), ...)), ...), the shorter proclitic first; and all those display forms, to test them at once.
+# Display forms, as written: the search form would take أدى for ادي in وادي.
 _CANDIDATES = 4
 _CANDIDATE_STEMS = 5
 
@@ -217,8 +218,11 @@ def _piece(piece: str) -> tuple:
         k = static_proclitic(clean, norm) if len(norm) > 2 else 0
         if k and kept[k] == kept[k - 1]:
             k = 0  # the boundary falls inside one original character (a ligature such as ﻷ)
-        options = [] if k else evidence_candidates(norm)
-        options = tuple((norm[:j], stem, kept[j] - a, "ال" + stem) for j, stem in options if kept[j] != kept[j - 1])
+        options = tuple(
+            (norm[:j], norm[j:], kept[j] - a, clean[j:], "ال" + clean[j:])
+            for j in ([] if k else evidence_candidates(norm))
+            if kept[j] != kept[j - 1]
+        )
         if options:
             candidates.append((len(templates), options))
         surface, clean = piece[a:b], (norm if clean == norm else clean)  # share equal strings
@@ -237,7 +241,7 @@ def _piece(piece: str) -> tuple:
         offsets.tobytes(),
         "".join(word + " " for word in _resolve(clean_view).split()),
         tuple(candidates),
-        tuple(w for _, options in candidates for option in options for w in option[1::2]),
+        tuple(w for _, options in candidates for option in options for w in option[3:]),
     )
 
 
@@ -333,15 +337,15 @@ def _templates(entries: list[tuple], starts: list[int], stem_starts: list[int]) 
     templates = list(chain.from_iterable(map(itemgetter(_TEMPLATES), entries)))
     found = set(chain.from_iterable(map(itemgetter(_CANDIDATE_STEMS), entries)))
     if found:
-        found.intersection_update(map(itemgetter(1), templates))
+        found.intersection_update(map(itemgetter(4), templates))
     if found:
         # Only the pieces with a stem found go through Python code.
         firsts = accumulate(map(itemgetter(_COUNT), entries), initial=0)
         hit = map(not_, map(found.isdisjoint, map(itemgetter(_CANDIDATE_STEMS), entries)))
         for first, candidates in compress(zip(firsts, map(itemgetter(_CANDIDATES), entries)), hit):
             for i, options in candidates:
-                for proclitic, stem, shift, with_article in options:
-                    if stem in found or with_article in found:
+                for proclitic, stem, shift, written, with_article in options:
+                    if written in found or with_article in found:
                         text, norm, _, _, clean = templates[first + i]
                         templates[first + i] = (text, norm, proclitic, stem, clean)
                         stem_starts[first + i] = starts[first + i] + shift

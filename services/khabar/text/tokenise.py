@@ -24,6 +24,11 @@ _NOT_DEFINITE = frozenset(
 # A conjunction, a preposition, or both, before a stem that does not start with the article.
 _LETTER_PROCLITICS = frozenset("و ف ب ل ك وب ول وك فب فل فك".split())
 _ARABIC_WORD_RE = re.compile(r"[ء-ي]+")
+# Common words that begin with a proclitic letter that is part of the word: never split on evidence.
+_WORDS = frozenset(
+    "ليس ليست ليسوا لكن لكنه لكنها لكنهم لدي لدى لديه لديها لديهم لدينا لماذا كانت كانوا كذلك كلما بينما "
+    "بعدما بينهم بينها فيما فيها فيهم فيهما".split()
+)
 # Short function words often written after و / ف / ل / ب / ك; any other stem needs evidence.
 _FUNCTION_STEMS = frozenset(
     "قد لم لن لا ما من في هو هي هم هما هن انا نحن انت ان ان كان كانت يكون تكون قال قالت ذلك هذا هذه تلك "
@@ -52,9 +57,9 @@ def static_proclitic(clean: str, norm: str) -> int:
     return 0
 
 
-def evidence_candidates(norm: str) -> list[tuple[int, str]]:
-    """Possible splits (proclitic length, stem) of a word that ``static_proclitic`` left whole, to be made
-    when the stem, or the stem with the article, occurs on its own in the same document (وكيم next to كيم)."""
-    if len(norm) < 4 or norm[0] not in "وفبلك" or not _ARABIC_WORD_RE.fullmatch(norm):
+def evidence_candidates(norm: str) -> list[int]:
+    """Possible proclitic lengths of a word that ``static_proclitic`` left whole, to be split off when the
+    stem, or the stem with the article, occurs on its own in the same document (وكيم next to كيم)."""
+    if len(norm) < 4 or norm[0] not in "وفبلك" or norm in _WORDS or not _ARABIC_WORD_RE.fullmatch(norm):
         return []
-    return [(k, norm[k:]) for k in (1, 2) if norm[:k] in _LETTER_PROCLITICS and len(norm) - k >= 3]
+    return [k for k in (1, 2) if norm[:k] in _LETTER_PROCLITICS and len(norm) - k >= 3]
