@@ -69,8 +69,20 @@ PUNCT = frozenset(c for c in _OUTPUT_ALPHABET if simple_word_tokenize(f"a{c}a") 
 assert all(not c.isspace() or c in " \t\n\r" for c in _OUTPUT_ALPHABET)
 assert not any(unicodedata.combining(c) for c in _OUTPUT_ALPHABET)
 
-# Expansions that are punctuation only: sentinel -> expansion.
-EXPANSIONS: dict[str, str] = {}
+def _punctuation_expansions() -> dict[str, str]:
+    """Characters that the chain expands into punctuation only ("…" -> "..."): character -> expansion. Only
+    NFKC, arclean and ``normalize_unicode``'s own fixes can expand a character; found once, here, so that
+    their sentinels never depend on the order in which articles (or threads) meet them."""
+    expanding = {c for c in map(chr, range(0x30000)) if unicodedata.normalize("NFKD", c) != c}
+    expanding.update(k for k, v in _ARCLEAN._charmap.items() if v and len(v) > 1)
+    expanding.update("\ufdfc\ufdfd")
+    out = {c: camel_clean(c) for c in sorted(expanding)}
+    return {c: e for c, e in out.items() if len(e) > 1 and all(x in PUNCT for x in e)}
+
+
+# Sentinel -> expansion, and character -> sentinel.
+_SENTINELS = {c: chr(_EXPANSION_BASE + i) for i, c in enumerate(_punctuation_expansions())}
+EXPANSIONS: dict[str, str] = {sentinel: camel_clean(c) for c, sentinel in _SENTINELS.items()}
 
 
 class _LengthPreserving(dict):
@@ -83,11 +95,8 @@ class _LengthPreserving(dict):
             mapped = out
         elif not out:
             mapped = DEL
-        elif all(ch in PUNCT for ch in out):
-            mapped = chr(_EXPANSION_BASE + len(EXPANSIONS))
-            EXPANSIONS[mapped] = out
         else:
-            mapped = SLOW
+            mapped = _SENTINELS.get(c, SLOW)
         self[cp] = ord(mapped)
         return self[cp]
 
