@@ -28,6 +28,7 @@ from khabar.text.charmap import (
     EXPANSIONS,
     LETTERS,
     LP_CLEAN,
+    PUNCT,
     SLOW,
     camel_clean,
 )
@@ -153,6 +154,14 @@ _RISK_RE = re.compile(COMPOSITION_RISK)
 _CHUNK_RE = re.compile(f".{ATTACHES}*", re.S)
 _DROP_DELETED = str.maketrans("", "", DEL)
 _LETTER_PAIRS = [(chr(a), b) for a, b in LETTERS.items()]
+# Punctuation that the chain maps to one punctuation character, alone: around an Arabic word (letters that
+# the chain keeps as they are), it makes a piece that takes the short way.
+_SIMPLE_PUNCT = str.maketrans(
+    {c: camel_clean(c) for c in "«»\"“”'()[]{}،؛؟.,:;!?-" if len(camel_clean(c)) == 1 and camel_clean(c) in PUNCT}
+)
+_PUNCT_TEMPLATES = {chr(c): (chr(c), m, "", m, m) for c, m in _SIMPLE_PUNCT.items()}
+_PUNCT_CLASS = re.escape("".join(_PUNCT_TEMPLATES))
+_SIMPLE_RE = re.compile(f"([{_PUNCT_CLASS}]*)([ء-غف-ي]+)([{_PUNCT_CLASS}]*)")
 _SENTENCE_END_RE = re.compile(r"[.!?؟…۔]+[\"'»”’)\]]*$")
 _LETTER_RE = re.compile(r"[^\W\d_]")
 # Letters of the Arabic blocks (Arabic, Supplement, Extended-A, Presentation Forms-A and -B).
@@ -194,9 +203,28 @@ def _resolve(view: str) -> str:
 
 
 def _piece(piece: str) -> tuple:
+    """What a piece gives (see ``_COUNT``...). Most pieces new to the cache are an Arabic word, maybe with
+    punctuation around it: those take a short way; the rest, the general one."""
+    m = _SIMPLE_RE.fullmatch(piece)
+    if m is None:
+        return _general_piece(piece)
+    before, word, after = m.groups()
+    at = len(before)
+    templates = [_PUNCT_TEMPLATES[c] for c in before]
+    spans = [(i, i + 1, 0) for i in range(at)]
+    candidates: list = []
+    template, shift = _word(word, word, word.translate(LETTERS), range(at, at + len(word)), at, at, candidates)
+    templates.append(template)
+    spans.append((at, at + len(word), shift))
+    templates += [_PUNCT_TEMPLATES[c] for c in after]
+    spans += [(i, i + 1, 0) for i in range(at + len(word), len(piece))]
+    clean = f"{before.translate(_SIMPLE_PUNCT)}{word}{after.translate(_SIMPLE_PUNCT)} "
+    return _entry(piece, templates, spans, clean, len(word), len(word), candidates)
+
+
+def _general_piece(piece: str) -> tuple:
     clean_view, norm_view, origin_starts, origin_ends = _view(piece)
-    templates, offsets, candidates = [], array("i"), []
-    previous = 0  # start of the token before
+    templates, spans, candidates = [], [], []
     for m in TOKEN_RE.finditer(norm_view):
         a, b = m.span()
         norm = m.group()
@@ -208,38 +236,59 @@ def _piece(piece: str) -> tuple:
         if expansion is not None:
             for c in expansion:
                 templates.append((piece[a:b], c, "", c, c))
-                offsets.extend((a - previous, b - a, 0, 0))
-                previous = a
+                spans.append((a, b, 0))
             continue
         clean = clean_view[m.start() : m.end()]
         if origin_starts is None and DEL in norm:
             kept = [i for i in range(a, b) if norm_view[i] != DEL]  # وَكيم: the stem starts after the mark
             norm, clean = norm.translate(_DROP_DELETED), clean.translate(_DROP_DELETED)
-        k = static_proclitic(clean, norm) if len(norm) > 2 else 0
-        if k and kept[k] == kept[k - 1]:
-            k = 0  # the boundary falls inside one original character (a ligature such as ﻷ)
+        template, shift = _word(piece[a:b], clean, norm, kept, a, len(templates), candidates)
+        templates.append(template)
+        spans.append((a, b, shift))
+    return _entry(
+        piece,
+        templates,
+        spans,
+        "".join(word + " " for word in _resolve(clean_view).split()),
+        len(piece) - len(_LETTER_RE.sub("", piece)),
+        len(piece) - len(_ARABIC_LETTER_RE.sub("", piece)),
+        candidates,
+    )
+
+
+def _word(surface: str, clean: str, norm: str, kept, a: int, index: int, candidates: list) -> tuple[tuple, int]:
+    """Template and stem shift of token ``index`` of a piece; its splits on evidence go to ``candidates``.
+    ``kept``: the original position of each character of the token (``a``: the first)."""
+    k = static_proclitic(clean, norm) if len(norm) > 2 else 0
+    if k and kept[k] == kept[k - 1]:
+        k = 0  # the boundary falls inside one original character (a ligature such as ﻷ)
+    if not k:
         options = tuple(
             (norm[:j], norm[j:], kept[j] - a, clean[j:], "ال" + clean[j:])
-            for j in ([] if k else evidence_candidates(norm))
+            for j in evidence_candidates(norm)
             if kept[j] != kept[j - 1]
         )
         if options:
-            candidates.append((len(templates), options))
-        surface, clean = piece[a:b], (norm if clean == norm else clean)  # share equal strings
-        surface = clean if surface == clean else surface
-        templates.append((surface, norm, norm[:k], norm[k:] if k else norm, clean))
-        offsets.extend((a - previous, b - a, kept[k] - a if k else 0, 0))
+            candidates.append((index, options))
+    clean = norm if clean == norm else clean  # share equal strings
+    surface = clean if surface == clean else surface
+    return (surface, norm, norm[:k], norm[k:] if k else norm, clean), kept[k] - a if k else 0
+
+
+def _entry(piece: str, templates: list, spans: list, clean: str, letters: int, arabic: int, candidates: list):
+    rows = array("i")
+    previous = 0  # start of the token before
+    for a, b, shift in spans:
+        rows.extend((a - previous, b - a, shift, 0))
         previous = a
-    letters = len(piece) - len(_LETTER_RE.sub("", piece))
-    arabic = len(piece) - len(_ARABIC_LETTER_RE.sub("", piece))
     # A sentence ends with a piece that ends with final punctuation (and closing quotes or brackets).
     end = _SENTENCE_END if _SENTENCE_END_RE.search(piece) else _PIECE_END
-    offsets.extend((len(piece) + 1 - previous, end, letters, arabic))
+    rows.extend((len(piece) + 1 - previous, end, letters, arabic))
     return (
         len(templates),
         tuple(templates),
-        offsets.tobytes(),
-        "".join(word + " " for word in _resolve(clean_view).split()),
+        rows.tobytes(),
+        clean,
         tuple(candidates),
         tuple(w for _, options in candidates for option in options for w in option[3:]),
     )
