@@ -294,6 +294,11 @@ def _entry(piece: str, templates: list, spans: list, clean: str, letters: int, a
     )
 
 
+def clear_cache() -> None:
+    """Forget the pieces worked out so far (the bench uses it to measure articles that bring new words)."""
+    _CACHE.clear()
+
+
 def _fill(pieces: list[str], entries: list[tuple | None]) -> None:
     """Work out the pieces not in the cache (``None`` in ``entries``) and cache them."""
     if len(_CACHE) > _CACHE_MAX_ENTRIES:
