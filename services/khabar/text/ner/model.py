@@ -31,7 +31,7 @@ def _split(arr: np.ndarray) -> list[str]:
 class CRFTagger:
     def __init__(self, labels: list[str], transitions: np.ndarray, attrs: list[str], weights: np.ndarray,
                  offsets: tuple[int, ...], extractor: FeatureExtractor, name: str, meta: dict | None = None,
-                 names: dict[str, set[str]] | None = None):
+                 names: dict[str, set[str]] | None = None, warm_vocab: list[str] | None = None):
         self.labels = list(labels)
         self.trans = transitions.astype(np.float64)
         self._exp_trans = np.exp(self.trans - self.trans.max())
@@ -50,6 +50,8 @@ class CRFTagger:
             if o in oi_of:
                 self._rows_at[oi_of[o]][f] = i
         self._pad = max(abs(o) for o in self.offsets)
+        # Frequent training words are scored at load time, so a fresh tagger is not slowed down by them.
+        self.warm_vocab = sorted(set(warm_vocab or ()))
         self._reset_cache()
 
     # -- persistence ---------------------------------------------------------------------------
@@ -66,6 +68,7 @@ class CRFTagger:
                 arrays[f"gaz:{gname}:{part}"] = _join(sorted(entries))
         for typ, entries in self.names.items():
             arrays[f"names:{typ}"] = _join(sorted(entries))
+        arrays["warm_vocab"] = _join(self.warm_vocab)
         freq_keys = sorted(self.extractor.freq)
         arrays["freq_keys"] = _join(freq_keys)
         arrays["freq_bins"] = np.array([self.extractor.freq[k] for k in freq_keys], dtype=np.uint8)
@@ -100,13 +103,14 @@ class CRFTagger:
         if "sw_pieces" in z.files:
             sw = SubwordClusters(_split(z["sw_pieces"]), z["sw_scores"], z["sw_clusters"])
         return cls(_split(z["labels"]), z["transitions"], _split(z["attrs"]), z["weights"],
-                   tuple(meta["offsets"]), FeatureExtractor(gaz, freq, sw), meta["name"], meta, names)
+                   tuple(meta["offsets"]), FeatureExtractor(gaz, freq, sw), meta["name"], meta, names,
+                   _split(z["warm_vocab"]) if "warm_vocab" in z.files else None)
 
     # -- scoring -------------------------------------------------------------------------------
     def _reset_cache(self) -> None:
         self._ids: dict[str, int] = {}
         self._table = np.zeros((0, len(self.offsets), len(self.labels)))
-        self._add_types([PAD_BOS, PAD_EOS])
+        self._add_types([PAD_BOS, PAD_EOS] + [w for w in self.warm_vocab if w not in PAD_FEATS])
 
     def _add_types(self, words: list[str]) -> None:
         """Sum each new word type's weights per offset into the cache table."""

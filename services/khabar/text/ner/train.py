@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections import Counter
 import time
 from pathlib import Path
 
@@ -106,6 +107,8 @@ def train_model(shared: Path, dev: bool = False, log=print):
             "gazetteers": list(GAZETTEER_SOURCES), "subword_clusters": SUBWORD_CLUSTERS, "c1": C1, "c2": C2}
     tagger = train_crf(train, extractor, offsets=OFFSETS, c1=C1, c2=C2, max_iterations=MAX_ITERATIONS, name=MODEL_NAME, meta=meta, log=log)
     tagger.names = multiword_names(shared)
+    counts = Counter(w for words, _ in train for w in words)
+    tagger.warm_vocab = sorted(w for w, n in counts.items() if n >= 2)
     report = None
     if dev:
         report = evaluate(tagger, dev_sents)
