@@ -16,7 +16,7 @@ import re
 import struct
 from array import array
 from itertools import accumulate, chain, compress, repeat
-from operator import add, itemgetter, not_
+from operator import add, is_, itemgetter, not_
 from typing import NamedTuple
 
 import numpy as np
@@ -137,6 +137,7 @@ _TEMPLATES = 1  # per token: (text, norm, proclitic, stem, clean)
 _OFFSETS = 2
 _PIECE_END, _SENTENCE_END, _LINE = -1, -2, -3
 _JUMP = struct.Struct("4i").pack
+_WORD_ROWS = struct.Struct("8i").pack  # the rows of a piece that is one word
 _CLEAN = 3  # display form, whitespace collapsed, and a space after it ("" if it is empty), to join as is
 # Splits to make if the stem occurs in the document: ((token, ((proclitic, stem, shift, display stem, article +
 # display stem), ...)), ...), the shorter proclitic first; and all those display forms, to test them at once.
@@ -147,7 +148,7 @@ _CANDIDATE_STEMS = 5
 _CACHE: dict[str, tuple] = {}
 # Pieces longer than this are rare (URLs, runs without spaces) and not worth keeping.
 _CACHE_MAX_PIECE = 40
-# Bounds the cache (about 100 MB at most); it is simply emptied when full.
+# Bounds the cache (about 100 MB); it is simply emptied when full.
 _CACHE_MAX_ENTRIES = 200_000
 
 _RISK_RE = re.compile(COMPOSITION_RISK)
@@ -209,10 +210,14 @@ def _piece(piece: str) -> tuple:
     if m is None:
         return _general_piece(piece)
     before, word, after = m.groups()
+    candidates: list = []
+    if not before and not after:  # the commonest: a bare word
+        template, shift = _word(word, word, word.translate(LETTERS), range(len(word)), 0, 0, candidates)
+        n = len(word)
+        return (1, (template,), _WORD_ROWS(0, n, shift, 0, n + 1, _PIECE_END, n, n), f"{word} ", *_cands(candidates))
     at = len(before)
     templates = [_PUNCT_TEMPLATES[c] for c in before]
     spans = [(i, i + 1, 0) for i in range(at)]
-    candidates: list = []
     template, shift = _word(word, word, word.translate(LETTERS), range(at, at + len(word)), at, at, candidates)
     templates.append(template)
     spans.append((at, at + len(word), shift))
@@ -284,14 +289,13 @@ def _entry(piece: str, templates: list, spans: list, clean: str, letters: int, a
     # A sentence ends with a piece that ends with final punctuation (and closing quotes or brackets).
     end = _SENTENCE_END if _SENTENCE_END_RE.search(piece) else _PIECE_END
     rows.extend((len(piece) + 1 - previous, end, letters, arabic))
-    return (
-        len(templates),
-        tuple(templates),
-        rows.tobytes(),
-        clean,
-        tuple(candidates),
-        tuple(w for _, options in candidates for option in options for w in option[3:]),
-    )
+    return len(templates), tuple(templates), rows.tobytes(), clean, *_cands(candidates)
+
+
+def _cands(candidates: list) -> tuple[tuple, tuple]:
+    if not candidates:
+        return (), ()
+    return tuple(candidates), tuple(w for _, options in candidates for option in options for w in option[3:])
 
 
 def clear_cache() -> None:
@@ -303,14 +307,12 @@ def _fill(pieces: list[str], entries: list[tuple | None]) -> None:
     """Work out the pieces not in the cache (``None`` in ``entries``) and cache them."""
     if len(_CACHE) > _CACHE_MAX_ENTRIES:
         _CACHE.clear()
-    for i, (piece, entry) in enumerate(zip(pieces, entries)):
-        if entry is None:
-            entry = _CACHE.get(piece)  # a piece new to the cache may come again in the same line
-            if entry is None:
-                entry = _piece(piece)
-                if len(piece) <= _CACHE_MAX_PIECE:
-                    _CACHE[piece] = entry
-            entries[i] = entry
+    for i in compress(range(len(entries)), map(is_, entries, repeat(None))):
+        piece = pieces[i]
+        entry = _CACHE.get(piece) or _piece(piece)  # it may have come earlier in the same line
+        if len(piece) <= _CACHE_MAX_PIECE:
+            _CACHE[piece] = entry
+        entries[i] = entry
 
 
 def normalise_document(text: str) -> NormalisedDocument:
