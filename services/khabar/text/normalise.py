@@ -146,11 +146,13 @@ _CLEAN = 3  # display form, whitespace collapsed, and a space after it ("" if it
 _CANDIDATES = 4
 _CANDIDATE_STEMS = 5
 
+# Two generations: when the young one is full it becomes the old one, and pieces met again are taken back
+# from there, so that frequent pieces stay while rare ones go. About 100 MB at most.
 _CACHE: dict[str, tuple] = {}
+_OLD_CACHE: dict[str, tuple] = {}
+_CACHE_GENERATION = 100_000
 # Pieces longer than this are rare (URLs, runs without spaces) and not worth keeping.
 _CACHE_MAX_PIECE = 40
-# Bounds the cache (about 100 MB); it is simply emptied when full.
-_CACHE_MAX_ENTRIES = 200_000
 
 _RISK_RE = re.compile(COMPOSITION_RISK)
 _CHUNK_RE = re.compile(f".{ATTACHES}*", re.S)
@@ -302,15 +304,18 @@ def _cands(candidates: list) -> tuple[tuple, tuple]:
 def clear_cache() -> None:
     """Forget the pieces worked out so far (the bench uses it to measure articles that bring new words)."""
     _CACHE.clear()
+    _OLD_CACHE.clear()
 
 
 def _fill(pieces: list[str], entries: list[tuple | None]) -> None:
     """Work out the pieces not in the cache (``None`` in ``entries``) and cache them."""
-    if len(_CACHE) > _CACHE_MAX_ENTRIES:
-        _CACHE.clear()
+    global _CACHE, _OLD_CACHE
+    if len(_CACHE) > _CACHE_GENERATION:
+        _CACHE, _OLD_CACHE = {}, _CACHE
     for i in compress(range(len(entries)), map(is_, entries, repeat(None))):
         piece = pieces[i]
-        entry = _CACHE.get(piece) or _piece(piece)  # it may have come earlier in the same line
+        # It may have come earlier in the same line, or be in the old generation.
+        entry = _CACHE.get(piece) or _OLD_CACHE.get(piece) or _piece(piece)
         if len(piece) <= _CACHE_MAX_PIECE:
             _CACHE[piece] = entry
         entries[i] = entry

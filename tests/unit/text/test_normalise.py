@@ -117,3 +117,13 @@ def test_sentinel_like_and_surrogate_characters_are_just_deleted():
     for t in doc.tokens:
         assert text[t.start : t.end] == t.text
     json.dumps(doc.to_dict())
+
+
+def test_results_do_not_depend_on_the_cache(seed_text, monkeypatch):
+    from khabar.text import normalise
+
+    first = normalise_document(seed_text).to_dict()
+    monkeypatch.setattr(normalise, "_CACHE_GENERATION", 5)  # generations turn over many times per article
+    normalise.clear_cache()
+    assert normalise_document(seed_text).to_dict() == first
+    assert normalise_document(seed_text).to_dict() == first
