@@ -217,7 +217,8 @@ def _piece(piece: str) -> tuple:
     if not before and not after:  # the commonest: a bare word
         template, shift = _word(word, word, word.translate(LETTERS), range(len(word)), 0, 0, candidates)
         n = len(word)
-        return (1, (template,), _WORD_ROWS(0, n, shift, 0, n + 1, _PIECE_END, n, n), f"{word} ", *_cands(candidates))
+        rows = _WORD_ROWS(0, n, shift, 0, n + 1, _PIECE_END, n, n)
+        return (1, (template,), rows, f"{word} ", *_cands(candidates))
     at = len(before)
     templates = [_PUNCT_TEMPLATES[c] for c in before]
     spans = [(i, i + 1, 0) for i in range(at)]
@@ -296,9 +297,10 @@ def _entry(piece: str, templates: list, spans: list, clean: str, letters: int, a
 
 
 def _cands(candidates: list) -> tuple[tuple, tuple]:
+    """The _CANDIDATES and _CANDIDATE_STEMS of a piece."""
     if not candidates:
         return (), ()
-    return tuple(candidates), tuple(w for _, options in candidates for option in options for w in option[3:])
+    return tuple(candidates), tuple([w for _, options in candidates for option in options for w in option[3:]])
 
 
 def clear_cache() -> None:
