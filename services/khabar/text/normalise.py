@@ -106,7 +106,7 @@ class NormalisedDocument:
             starts, ends, stem_starts = self._offsets.tolist()
             self._columns = (_templates(self._entries, starts, stem_starts), starts, ends, stem_starts)
         templates, starts, ends, stem_starts = self._columns
-        return map(add, templates, zip(starts, ends, stem_starts))  # (text, norm, proclitic, stem, clean) + offsets
+        return map(add, templates, zip(starts, ends, stem_starts))  # template + offsets
 
     def to_dict(self) -> dict:
         return {
