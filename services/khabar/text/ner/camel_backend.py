@@ -10,7 +10,11 @@ from .data import canon_label
 
 class CamelTagger:
     def __init__(self, model_path: str, use_gpu: bool = False):
-        from camel_tools.ner import NERecognizer
+        try:
+            from camel_tools.ner import NERecognizer
+        except ImportError as error:
+            raise RuntimeError("the camel NER backend needs torch and transformers installed "
+                               f"(see {__name__}): {error}") from error
 
         self._rec = NERecognizer(model_path, use_gpu=use_gpu)
         self.name = f"camel-ner:{model_path}"

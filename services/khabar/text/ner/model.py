@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 import zipfile
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from .features import PAD_BOS, PAD_EOS, PAD_FEATS, FeatureExtractor
 from .subwords import SubwordClusters
 
 _CACHE_LIMIT = 400_000  # word types; the cache is reset past this so a long-running stream stays bounded
+_CHUNK_SENTENCES = 512
+_CHUNK_POSITIONS = 131_072  # padded positions per batch: bounds memory for very long sentences
 
 
 def _join(strings) -> np.ndarray:
@@ -52,6 +55,7 @@ class CRFTagger:
         self._pad = max(abs(o) for o in self.offsets)
         # Frequent training words are scored at load time, so a fresh tagger is not slowed down by them.
         self.warm_vocab = sorted(set(warm_vocab or ()))
+        self._lock = threading.Lock()  # the type cache is shared; taggers are loaded once per process
         self._reset_cache()
 
     # -- persistence ---------------------------------------------------------------------------
@@ -141,12 +145,13 @@ class CRFTagger:
 
     def _emissions(self, sentences: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
         """Padded emission scores (B, T, L) and lengths (B,)."""
-        if len(self._ids) > _CACHE_LIMIT:
-            self._reset_cache()
-        ids = self._ids
-        new = list({w for s in sentences for w in s if w not in ids})
-        if new:
-            self._add_types(new)
+        with self._lock:
+            if len(self._ids) > _CACHE_LIMIT:
+                self._reset_cache()
+            new = list({w for s in sentences for w in s if w not in self._ids})
+            if new:
+                self._add_types(new)
+            ids, table = self._ids, self._table
         lens = np.array([len(s) for s in sentences])
         T = int(lens.max()) if len(lens) else 0
         p = self._pad
@@ -157,7 +162,7 @@ class CRFTagger:
             grid[b, p + len(s):] = ids[PAD_EOS]
         E = np.zeros((len(sentences), T, len(self.labels)))
         for oi, o in enumerate(self.offsets):
-            E += self._table[grid[:, p + o:p + o + T], oi]
+            E += table[grid[:, p + o:p + o + T], oi]
         return E, lens
 
     def _viterbi(self, E: np.ndarray, lens: np.ndarray) -> np.ndarray:
@@ -209,9 +214,15 @@ class CRFTagger:
         out: list[list[tuple[str, float]] | None] = [None] * len(sentences)
         order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
         # Similar lengths per chunk keep padding (wasted work) small.
-        chunk = 512
-        for c in range(0, len(order), chunk):
-            idx = [i for i in order[c:c + chunk]]
+        chunks, cur = [], []
+        for i in order:
+            if cur and (len(cur) >= _CHUNK_SENTENCES or (len(cur) + 1) * len(sentences[i]) > _CHUNK_POSITIONS):
+                chunks.append(cur)
+                cur = []
+            cur.append(i)
+        if cur:
+            chunks.append(cur)
+        for idx in chunks:
             batch = [sentences[i] for i in idx]
             nonempty = [j for j, s in enumerate(batch) if s]
             for j, s in enumerate(batch):
