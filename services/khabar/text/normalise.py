@@ -154,6 +154,9 @@ _CACHE_GENERATION = 100_000
 # Pieces longer than this are rare (URLs, runs without spaces) and not worth keeping.
 _CACHE_MAX_PIECE = 40
 
+# Templates of one-character tokens from one-character pieces of text, shared.
+_SINGLES: dict[tuple, tuple] = {}
+
 _RISK_RE = re.compile(COMPOSITION_RISK)
 _CHUNK_RE = re.compile(f".{ATTACHES}*", re.S)
 _DROP_DELETED = str.maketrans("", "", DEL)
@@ -268,6 +271,10 @@ def _general_piece(piece: str) -> tuple:
 def _word(surface: str, clean: str, norm: str, kept, a: int, index: int, candidates: list) -> tuple[tuple, int]:
     """Template and stem shift of token ``index`` of a piece; its splits on evidence go to ``candidates``.
     ``kept``: the original position of each character of the token (``a``: the first)."""
+    if len(surface) == 1 == len(norm):  # punctuation, digits: one shared template each, runs of them are long
+        template = (surface, norm, "", norm, clean)  # ‰ gives two tokens, % and 0: the key is all of it
+        template = _SINGLES.setdefault(template, template)
+        return template, 0
     k = static_proclitic(clean, norm) if len(norm) > 2 else 0
     if k and kept[k] == kept[k - 1]:
         k = 0  # the boundary falls inside one original character (a ligature such as ﻷ)
