@@ -17,11 +17,19 @@ import click
               help="Train on the first 85% of anercorp/train.tsv and score the held-out last 15%.")
 def train_ner(output: Path | None, shared_dir: Path | None, dev: bool) -> None:
     """Train the NER model (deterministic; needs `uv sync --group ner-train`)."""
+    import importlib.util
+
     from khabar.text.ner import DEFAULT_MODEL
-    from khabar.text.ner.train import shared_dir as default_shared, train_model
+    from khabar.text.ner.train import TRAINING_PACKAGES, shared_dir as default_shared, train_model
+
+    missing = [m for m in TRAINING_PACKAGES if importlib.util.find_spec(m) is None]
+    if missing:
+        raise click.UsageError(f"missing training packages {missing}: run `uv run --group ner-train khabar train-ner`")
 
     t0 = time.time()
     shared = shared_dir or default_shared()
+    if not (shared / "data/ner/anercorp/train.tsv").exists():
+        raise click.UsageError(f"no {shared}/data/ner/anercorp/train.tsv: set --shared-dir or KHABAR_SHARED_DIR")
     tagger, report = train_model(shared, dev=dev, log=lambda m: click.echo(m, err=True))
     if report:
         click.echo(json.dumps(report, ensure_ascii=False))

