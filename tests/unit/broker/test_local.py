@@ -1,0 +1,36 @@
+"""The local broker's bookkeeping, without starting Java."""
+
+import subprocess
+
+from khabar.broker.local import LocalBroker
+
+
+def broker(tmp_path) -> LocalBroker:
+    return LocalBroker(19092, 19093, tmp_path / "kafka", tmp_path / "cache")
+
+
+def test_a_stale_pid_file_is_removed(tmp_path):
+    b = broker(tmp_path)
+    b.home.mkdir(parents=True)
+    b.pid_file.write_text("999999999")  # above the kernel's pid_max: no such process
+    assert b.pid() is None and not b.pid_file.exists()
+
+
+def test_a_pid_of_some_other_program_is_not_taken_for_the_broker(tmp_path):
+    b = broker(tmp_path)
+    b.home.mkdir(parents=True)
+    sleeper = subprocess.Popen(["sleep", "30"])
+    try:
+        b.pid_file.write_text(str(sleeper.pid))
+        assert b.pid() is None
+        assert b.down() is False and sleeper.poll() is None  # never kills what it did not start
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_config_is_rendered_with_the_ports_and_data_dir(tmp_path):
+    b = broker(tmp_path)
+    config = b._write_config().read_text()
+    assert "listeners=PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093" in config
+    assert f"log.dirs={b.home / 'data'}" in config
