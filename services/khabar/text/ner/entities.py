@@ -163,15 +163,18 @@ def _propagate(groups, found, standalone: set[str], freq: dict[str, int]) -> lis
     if not known:
         return []
     longest = max(len(k) for k in known)
+    firsts = {k[0] for k in known}
     out = []
     for gi, group in enumerate(groups):
+        keys = [key(t.text) for t in group]
         i = 0
         while i < len(group):
             match = None
+            bare = _bare(group[i], standalone) if (gi, i) not in taken else None
             for n in range(min(longest, len(group) - i), 0, -1):
-                if any((gi, j) in taken for j in range(i, i + n)):
+                if bare not in firsts or any((gi, j) in taken for j in range(i, i + n)):
                     continue
-                seq = tuple([_bare(group[i], standalone)] + [key(t.text) for t in group[i + 1:i + n]])
+                seq = (bare, *keys[i + 1:i + n])
                 if seq in known:
                     match = (gi, i, i + n, known[seq], PROPAGATED_CONFIDENCE)
                     break
