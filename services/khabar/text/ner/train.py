@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections import Counter
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +15,6 @@ from .gazetteers import build_gazetteers, multiword_names, word_frequencies
 from .model import CRFTagger
 from .subwords import build_subword_clusters
 
-DEFAULT_OFFSETS = (-2, -1, 0, 1, 2)
 DEV_FRACTION = 0.15
 
 
@@ -31,8 +30,8 @@ def anercorp_split(shared: Path):
     return sents[:cut], sents[cut:]
 
 
-def train_crf(sents, extractor: FeatureExtractor, offsets=DEFAULT_OFFSETS, c1=0.05, c2=0.05,
-              max_iterations=150, name="khabar-crf", meta=None, log=print, params=None) -> CRFTagger:
+def train_crf(sents, extractor: FeatureExtractor, offsets=(-1, 0, 1), c1=0.05, c2=0.05,
+              max_iterations=300, name="khabar-crf", meta=None, log=print) -> CRFTagger:
     import pycrfsuite
 
     t0 = time.time()
@@ -48,7 +47,7 @@ def train_crf(sents, extractor: FeatureExtractor, offsets=DEFAULT_OFFSETS, c1=0.
     for words, tags in sents:
         trainer.append(sentence_attributes(words, offsets, feats_of), tags)
     trainer.set_params({"c1": c1, "c2": c2, "max_iterations": max_iterations,
-                        "feature.possible_transitions": True, **(params or {})})
+                        "feature.possible_transitions": True})
     log(f"features built in {time.time() - t0:.1f}s; training")
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "crf.model")
@@ -56,7 +55,7 @@ def train_crf(sents, extractor: FeatureExtractor, offsets=DEFAULT_OFFSETS, c1=0.
         tagger = pycrfsuite.Tagger()
         tagger.open(path)
         info = tagger.info()
-    labels = sorted(info.labels.keys(), key=lambda x: info.labels[x]) if isinstance(info.labels, dict) else list(info.labels)
+    labels = sorted(info.labels, key=info.labels.get)  # label -> id
     lab_idx = {l: i for i, l in enumerate(labels)}
     trans = np.zeros((len(labels), len(labels)), dtype=np.float32)
     for (a, b), w in info.transitions.items():
