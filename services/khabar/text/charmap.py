@@ -1,20 +1,20 @@
-"""The camel-tools normalisation chain, and a per-character view of it that keeps offsets.
+"""The camel-tools normalisation chain, and per-character tables of it built once from the chain itself.
 
 The reference chain is ``normalize_unicode`` (NFKC) -> ``arclean`` -> ``dediac_ar`` for the display form,
 then ``normalize_alef_ar`` -> ``normalize_alef_maksura_ar`` -> ``normalize_teh_marbuta_ar`` for the search
 form. Every step except NFKC composition maps one character at a time, so the whole chain is a per-character
-map wherever no composition can happen across characters. ``LP_CLEAN`` is that map made length-preserving
-(deleted characters become a sentinel), so positions in the mapped text are positions in the original.
-Text where NFKC could compose across characters (``COMPOSITION_RISK``), or where a character expands into
-letters (mapped to ``SLOW``), goes through the real chain chunk by chunk instead.
+map (to zero, one or several characters) wherever no composition can happen across characters. The tables
+below hold that map for every BMP character, as numpy arrays, so an article maps at C speed. Characters that
+may compose with the one before them (``RISK``) and characters beyond the BMP go through the real chain,
+one chunk (a starter and the marks after it) at a time.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from itertools import chain
 
+import numpy as np
 from camel_tools.tokenizers.word import simple_word_tokenize
 from camel_tools.utils.charmap import CharMapper
 from camel_tools.utils.dediac import dediac_ar
@@ -48,15 +48,6 @@ def camel_tokens(s: str) -> list[str]:
     return simple_word_tokenize(camel_norm(s))
 
 
-# Sentinels never produced by the chain (arclean deletes control characters), so they cannot collide with
-# real output: DEL stands for a character the chain deletes, SLOW for one it expands into several characters
-# that are not all punctuation.
-DEL = "\x00"
-SLOW = "\x02"
-# First sentinel for a character that expands into punctuation only ("…" -> "..."), in a private-use plane
-# (arclean deletes private-use characters, so these never come out of the chain either).
-_EXPANSION_BASE = 0x100000
-
 # Every character the chain can output: what arclean keeps or produces, after the letter normalisation.
 _OUTPUT_ALPHABET = frozenset(
     camel_letters(
@@ -66,47 +57,24 @@ _OUTPUT_ALPHABET = frozenset(
 )
 # Characters the reference tokenizer always cuts out as one-character tokens (punctuation and symbols).
 PUNCT = frozenset(c for c in _OUTPUT_ALPHABET if simple_word_tokenize(f"a{c}a") == ["a", c, "a"])
+# So that whitespace is only space, tab, CR and LF, the tokenizer splits at exactly those, every other
+# output character is either punctuation or part of a word, and no output character combines.
 assert all(not c.isspace() or c in " \t\n\r" for c in _OUTPUT_ALPHABET)
+assert all(c.isspace() or c in PUNCT or simple_word_tokenize(f"a{c}a") == [f"a{c}a"] for c in _OUTPUT_ALPHABET)
 assert not any(unicodedata.combining(c) for c in _OUTPUT_ALPHABET)
-
-def _punctuation_expansions() -> dict[str, str]:
-    """Characters that the chain expands into punctuation only ("…" -> "..."): character -> expansion. Only
-    NFKC, arclean and ``normalize_unicode``'s own fixes can expand a character; found once, here, so that
-    their sentinels never depend on the order in which articles (or threads) meet them."""
-    expanding = {c for c in map(chr, range(0x30000)) if unicodedata.normalize("NFKD", c) != c}
-    expanding.update(k for k, v in _ARCLEAN._charmap.items() if v and len(v) > 1)
-    expanding.update("\ufdfc\ufdfd")
-    out = {c: camel_clean(c) for c in sorted(expanding)}
-    return {c: e for c, e in out.items() if len(e) > 1 and all(x in PUNCT for x in e)}
-
-
-# Sentinel -> expansion, and character -> sentinel.
-_SENTINELS = {c: chr(_EXPANSION_BASE + i) for i, c in enumerate(_punctuation_expansions())}
-EXPANSIONS: dict[str, str] = {sentinel: camel_clean(c) for c, sentinel in _SENTINELS.items()}
-
-
-class _LengthPreserving(dict):
-    """``str.translate`` table: one character in, one character out, filled in on first sight."""
-
-    def __missing__(self, cp: int) -> int:
-        c = chr(cp)
-        out = camel_clean(c)
-        if len(out) == 1:
-            mapped = out
-        elif not out:
-            mapped = DEL
-        else:
-            mapped = _SENTINELS.get(c, SLOW)
-        self[cp] = ord(mapped)
-        return self[cp]
-
-
-LP_CLEAN = _LengthPreserving()
-for _cp in chain(range(0x700), range(0x2000, 0x2070)):  # the common part, so that no article pays for it
-    LP_CLEAN[_cp]
+assert max(map(ord, _OUTPUT_ALPHABET)) < 0x10000
 
 # Letter normalisation on the display form, character by character.
 LETTERS = str.maketrans({c: camel_letters(c) for c in "إأٱآىة" if camel_letters(c) != c})
+
+
+def chunk_clean(chunk: str) -> str:
+    """Display form of a chunk, every whitespace character as a space: runs of whitespace collapse anyway,
+    and the caller keeps the original line feeds apart."""
+    return camel_clean(chunk).translate(_SPACES)
+
+
+_SPACES = str.maketrans(dict.fromkeys("\t\n\r", " "))
 
 
 def _composes_with_previous() -> frozenset[str]:
@@ -123,37 +91,60 @@ def _composes_with_previous() -> frozenset[str]:
     return frozenset(second)
 
 
-_COMPOSES = _composes_with_previous()
+# Output classes: what the tokenizer does with each output character.
+SPACE, WORD, PUNCTUATION = 0, 1, 2
+_LETTER_RE = re.compile(r"[^\W\d_]")
+_ARABIC_BLOCKS = ((0x600, 0x6FF), (0x750, 0x77F), (0x8A0, 0x8FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))
 
 
-def _risk_classes() -> tuple[str, str]:
-    """Regex classes of characters whose NFKC may depend on the character before them.
+def is_letter(c: str) -> bool:
+    """A letter as the language check counts them."""
+    return _LETTER_RE.match(c) is not None
 
-    The first (``ATTACHES``): combining marks and composable characters; a chunk of text that starts with
-    any other character normalises on its own. The second (``COMPOSITION_RISK``): those that can actually
-    change the output of the chain, by composing with what precedes them directly or after the reordering of
-    combining marks. Other combining marks only reorder, and the chain deletes every combining mark.
+
+def is_arabic_letter(c: str) -> bool:
+    """A letter of the Arabic blocks (Arabic, Supplement, Extended-A, Presentation Forms-A and -B)."""
+    return c.isalpha() and any(a <= ord(c) <= b for a, b in _ARABIC_BLOCKS)
+
+
+def _tables():
+    """Per BMP character: the chain's output (``LENGTH`` characters of ``FLAT`` from ``FIRST``; ``ONE``, the
+    output when it is one character), whether it may compose with the character before it (``RISK``) or
+    lets composition through (``ATTACHES``: combining marks and composable characters; a chunk that starts
+    with any other character normalises on its own), and ``LETTER``: 1 for a letter, 3 for an Arabic one.
+    ``CLASS``: the class of each output character.
+
+    Combining marks that cannot compose only reorder under NFKC, and the chain deletes every combining
+    mark, so they are safe one by one.
     """
-    attaches, risk = [], []
-    for cp in range(0x30000):
-        c = chr(cp)
+    composes = _COMPOSES
+    chars = list(map(chr, range(0x10000)))
+    outputs = ["\n" if c == "\n" else chunk_clean(c) for c in chars]
+    attaches = np.zeros(0x10000, np.bool_)
+    risk = np.zeros(0x10000, np.bool_)
+    for cp, c in enumerate(chars):
         d = unicodedata.normalize("NFKD", c)
-        if d and (d[0] in _COMPOSES or unicodedata.combining(d[0])):
-            attaches.append(c)
-            if d[0] in _COMPOSES or any(x in _COMPOSES for x in d):
-                risk.append(c)
-    return _char_class(attaches), _char_class(risk)
+        if d and (d[0] in composes or unicodedata.combining(d[0])):
+            attaches[cp] = True
+            risk[cp] = any(x in composes for x in d)
+    length = np.array(list(map(len, outputs)), np.intp)
+    first = np.concatenate(([0], np.cumsum(length)[:-1]))
+    flat = np.frombuffer("".join(outputs).encode("utf-16-le", "surrogatepass"), np.uint16)
+    one = np.array([ord(o) if len(o) == 1 else 0 for o in outputs], np.uint16)
+    letter = np.array([is_letter(c) + 2 * is_arabic_letter(c) for c in chars], np.uint8)
+    cls = np.full(0x10000, WORD, np.uint8)
+    cls[[ord(" "), ord("\n")]] = SPACE
+    cls[list(map(ord, PUNCT))] = PUNCTUATION
+    return length, first, flat, one, attaches, risk, letter, cls
 
 
-def _char_class(chars: list[str]) -> str:
-    """A regex character class for ``chars`` (sorted), written as ranges."""
-    ranges: list[list[int]] = []
-    for cp in map(ord, chars):
-        if ranges and ranges[-1][1] == cp - 1:
-            ranges[-1][1] = cp
-        else:
-            ranges.append([cp, cp])
-    return "[" + "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in ranges) + "]"
+_COMPOSES = _composes_with_previous()
+LENGTH, FIRST, FLAT, ONE, ATTACHES, RISK, LETTER, CLASS = _tables()
 
 
-ATTACHES, COMPOSITION_RISK = _risk_classes()
+def attaches(c: str) -> bool:
+    """Whether composition may reach through ``c`` to the character before it (see ``_tables``)."""
+    if c <= "\uffff":
+        return bool(ATTACHES[ord(c)])
+    d = unicodedata.normalize("NFKD", c)
+    return bool(d) and (d[0] in _COMPOSES or unicodedata.combining(d[0]) != 0)

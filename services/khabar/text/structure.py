@@ -48,15 +48,16 @@ _MAX_PROMPT_WORDS = 30
 _MAX_CAPTION_WORDS = 25
 
 
-def lines(text: str) -> list[tuple[int, int]]:
-    """Non-blank lines of ``text``, trimmed, as (start, end): the candidate paragraphs (the first is the title)."""
+def lines(text: str) -> list[tuple[int, int, int]]:
+    """Non-blank lines of ``text``, trimmed, as (index among the lines split at LF, start, end): the candidate
+    paragraphs (the first is the title)."""
     spans = []
     start = 0
-    for line in text.split("\n"):
+    for index, line in enumerate(text.split("\n")):
         stripped = line.strip()
         if stripped:
             first = start + len(line) - len(line.lstrip())
-            spans.append((first, first + len(stripped)))
+            spans.append((index, first, first + len(stripped)))
         start += len(line) + 1
     return spans
 

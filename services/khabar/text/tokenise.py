@@ -1,17 +1,8 @@
-"""Word tokens as ``simple_word_tokenize`` cuts them, and proclitic splitting without a morphology database."""
+"""Proclitic splitting without a morphology database."""
 
 from __future__ import annotations
 
 import re
-
-from khabar.text.charmap import DEL, PUNCT
-
-# On the normalised text, simple_word_tokenize splits at whitespace and cuts out each punctuation or symbol
-# character. Deleted characters (DEL) are transparent: they neither start nor end a word, nor split it.
-# Private-use plane 16 holds the sentinels of punctuation-only expansions ("…").
-_P = "".join(re.escape(c) for c in sorted(PUNCT)) + "\U00100000-\U0010fffd"
-_D = re.escape(DEL)
-TOKEN_RE = re.compile(rf"[{_P}]|[^\s{_P}{_D}](?:[^\s{_P}]*[^\s{_P}{_D}])?")
 
 # The definite article, possibly behind a conjunction (و ف) and a preposition (ب ك), and لل (ل + ال).
 # Matched on the display form so that a hamza-alef (ألمانيا, إلغاء, آلاف) is not taken for the article.
