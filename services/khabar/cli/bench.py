@@ -20,42 +20,25 @@ def bench() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--articles", "limit", default=1000, show_default=True, help="How many articles.")
 @click.option("--big-mb", default=5.0, show_default=True, help="Size of the one big article (0: skip).")
-@click.option(
-    "--warm-articles",
-    default=3000,
-    show_default=True,
-    help="Other articles normalised (untimed) before each timed pass, as a running worker would have.",
-)
-def normalise(as_json: bool, limit: int, big_mb: float, warm_articles: int) -> None:
+def normalise(as_json: bool, limit: int, big_mb: float) -> None:
     """Normalisation: the chained camel-tools calls (baseline) against normalise_document, in one run.
 
     The baseline is normalize_unicode, arclean, dediac_ar, the alef / alef-maksura / teh-marbuta
     normalisations and simple_word_tokenize on each whole document. Ours also finds the structure, removes
-    boilerplate, and gives offsets and proclitics, and is timed with its Token objects made. Ours caches what
-    it works out per distinct word: before each timed pass its cache is emptied and filled from other
-    articles, so the timed articles bring their share of new words, as in a running worker. Every article is then checked against the reference
-    (forms and offsets; not timed), and one big article made of concatenated articles is timed on its own.
+    boilerplate, and gives offsets and proclitics, and is timed with its Token objects made (``ratio``);
+    it keeps nothing from one article to the next, so every article costs what a new one does. Every article
+    is then checked against the reference (forms, offsets and proclitics; not timed), and one big article
+    made of concatenated articles is timed on its own.
     """
     from khabar.text.charmap import camel_tokens
     from khabar.text.corpus import saudinewsnet_dir, saudinewsnet_documents
-    from khabar.text.normalise import clear_cache, normalise_document
+    from khabar.text.normalise import normalise_document
     from khabar.text.reference import mismatches
 
-    documents = list(saudinewsnet_documents(limit + warm_articles))
-    documents, others = documents[:limit], documents[limit:]
+    documents = list(saudinewsnet_documents(limit))
     if not documents:
         raise click.ClickException(f"no SaudiNewsNet articles in {saudinewsnet_dir()}")
     size_mb = sum(len(d.encode("utf-8")) for d in documents) / 1e6
-
-    def warm() -> None:
-        clear_cache()
-        for document in others:
-            normalise_document(document)
-
-    def warm_with_these() -> None:
-        warm()
-        for document in documents:
-            normalise_document(document)
 
     def with_tokens(document: str) -> list:
         return normalise_document(document).tokens  # Token objects, as the NER stage takes them
@@ -65,17 +48,11 @@ def normalise(as_json: bool, limit: int, big_mb: float, warm_articles: int) -> N
         doc.tokens
         return doc.to_dict()  # as the pipeline does
 
-    for document in documents[:50]:  # the baseline's lazy parts (regex caches)
+    for document in documents[:50]:  # lazy parts on both sides (regex caches)
         camel_tokens(document)
-    baseline_s, ours_s, forms_s, record_s, hot_s = _timed(
-        [
-            (camel_tokens, None),
-            (with_tokens, warm),
-            (normalise_document, warm),
-            (with_record, warm),
-            (with_tokens, warm_with_these),
-        ],
-        documents,
+        with_record(document)
+    baseline_s, ours_s, forms_s, record_s = _timed(
+        [camel_tokens, with_tokens, normalise_document, with_record], documents
     )
 
     failing = [i for i, d in enumerate(documents) if mismatches(d, normalise_document(d))]
@@ -83,17 +60,14 @@ def normalise(as_json: bool, limit: int, big_mb: float, warm_articles: int) -> N
         "articles": len(documents),
         "mb": round(size_mb, 3),
         "baseline_mb_s": round(size_mb / baseline_s, 3),
-        # Steady state (the timed articles bring new words), Token objects made.
+        # normalise_document and its Token objects.
         "mb_s": round(size_mb / ours_s, 3),
         "articles_per_s": round(len(documents) / ours_s, 1),
         "ratio": round(baseline_s / ours_s, 2),
-        "warm_articles": len(others),
-        # The same without making Token objects (forms, offsets and structure only).
+        # Without making Token objects (forms, offsets and structure only).
         "ratio_without_token_objects": round(baseline_s / forms_s, 2),
-        # The same and the record's dicts (to_dict), as the pipeline makes them.
+        # With Token objects and the record's dicts (to_dict), as the pipeline makes them.
         "ratio_with_to_dict": round(baseline_s / record_s, 2),
-        # The same articles again, every word already in the cache: what the cache can give at most.
-        "ratio_hot_cache": round(baseline_s / hot_s, 2),
         "identical": not failing,
         "mismatched_articles": len(failing),
     }
@@ -112,13 +86,11 @@ def normalise(as_json: bool, limit: int, big_mb: float, warm_articles: int) -> N
 
 
 def _timed(functions: list, documents: list[str], rounds: int = 3) -> list[float]:
-    """Seconds for each (function, preparation) over all documents: the best of ``rounds`` rounds, the
-    functions taking turns within each round, so that a busy machine slows them alike."""
+    """Seconds for each function over all documents: the best of ``rounds`` rounds, the functions taking
+    turns within each round, so that a busy machine slows them alike."""
     best = [float("inf")] * len(functions)
     for _ in range(rounds):
-        for i, (function, prepare) in enumerate(functions):
-            if prepare is not None:
-                prepare()
+        for i, function in enumerate(functions):
             gc.collect()
             start = time.perf_counter()
             for document in documents:

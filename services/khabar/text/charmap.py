@@ -64,8 +64,10 @@ assert all(c.isspace() or c in PUNCT or simple_word_tokenize(f"a{c}a") == [f"a{c
 assert not any(unicodedata.combining(c) for c in _OUTPUT_ALPHABET)
 assert max(map(ord, _OUTPUT_ALPHABET)) < 0x10000
 
-# Letter normalisation on the display form, character by character.
+# Letter normalisation on the display form, character by character, and as a table of output characters.
 LETTERS = str.maketrans({c: camel_letters(c) for c in "إأٱآىة" if camel_letters(c) != c})
+SEARCH = np.arange(0x10000, dtype=np.uint16)
+SEARCH[list(LETTERS)] = list(map(ord, LETTERS.values()))
 
 
 def chunk_clean(chunk: str) -> str:

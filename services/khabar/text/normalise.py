@@ -15,8 +15,8 @@ What a word's proclitic is depends on the word alone, so it is worked out once p
 from __future__ import annotations
 
 import re
-from itertools import compress, repeat
-from operator import is_, itemgetter, not_
+from itertools import repeat
+from operator import attrgetter, methodcaller
 from typing import NamedTuple
 
 import numpy as np
@@ -31,6 +31,7 @@ from khabar.text.charmap import (
     ONE,
     PUNCTUATION,
     RISK,
+    SEARCH,
     WORD,
     attaches,
     chunk_clean,
@@ -38,7 +39,7 @@ from khabar.text.charmap import (
     is_letter,
 )
 from khabar.text.structure import Removed, Repeats, Span, boilerplate_kind, lines, new_span
-from khabar.text.tokenise import evidence_candidates, static_proclitic
+from khabar.text.tokenise import proclitic_lengths
 
 __all__ = ["NormalisedDocument", "Removed", "Span", "Token", "normalise_document"]
 
@@ -114,55 +115,14 @@ class NormalisedDocument:
 # An article counts as Arabic when most of its letters are.
 ARABIC_MIN_RATIO = 0.5
 
-# What a word (display form) gives: (norm, proclitic, stem, proclitic length, splits to make if the stem
-# occurs in the document: ((length, proclitic, stem, display stem, article + display stem), ...), and the
-# splits to make instead when the proclitic cannot be split off where it ends inside a ligature, and the
-# display forms that would be evidence for a split, to test them at once). Display
-# forms, as written: the search form would take أدى for ادي in وادي. Two generations: when the young one is
-# full it becomes the old one, and words met again are taken back from there, so that frequent words stay.
-_CACHE: dict[str, tuple] = {}
-_OLD_CACHE: dict[str, tuple] = {}
-_CACHE_GENERATION = 300_000
-# Longer words are rare (URLs, runs without spaces) and not worth keeping.
-_CACHE_MAX_WORD = 40
-_OPTIONS = 4
-_EVIDENCE = 6
-
 # A sentence ends with a space-separated piece of a line that ends with final punctuation (and closing
 # quotes or brackets).
 _SENTENCE_END_RE = re.compile(r"[.!?؟…۔][\"'»”’)\]]*(?= |\Z)")
 _SPACE = ord(" ")
 _LETTER_PAIRS = [(chr(a), b) for a, b in LETTERS.items()]
-
-
-def clear_cache() -> None:
-    """Forget the words worked out so far (the bench uses it to measure articles that bring new words)."""
-    _CACHE.clear()
-    _OLD_CACHE.clear()
-
-
-def _word(clean: str) -> tuple:
-    norm = clean.translate(LETTERS)
-    k = static_proclitic(clean, norm) if len(norm) > 2 else 0
-    options = tuple((j, norm[:j], norm[j:], clean[j:], "ال" + clean[j:]) for j in evidence_candidates(norm))
-    evidence = tuple(w for option in options for w in option[3:])
-    if k:
-        return norm, norm[:k], norm[k:], k, (), options, evidence
-    return norm, "", norm, 0, options, (), evidence
-
-
-def _fill(words: list[str], entries: list[tuple | None]) -> None:
-    """Work out the words not in the cache (``None`` in ``entries``) and cache them."""
-    global _CACHE, _OLD_CACHE
-    if len(_CACHE) > _CACHE_GENERATION:
-        _CACHE, _OLD_CACHE = {}, _CACHE
-    for i in compress(range(len(entries)), map(is_, entries, repeat(None))):
-        word = words[i]
-        # It may have come earlier in the same article, or be in the old generation.
-        entry = _CACHE.get(word) or _OLD_CACHE.get(word) or _word(word)
-        if len(word) <= _CACHE_MAX_WORD:
-            _CACHE[word] = entry
-        entries[i] = entry
+_LAST_GROUP = attrgetter("lastindex")
+_ONE = methodcaller("group", "one")
+_TWO = methodcaller("group", "two")
 
 
 def _chunks(text: str, codes: np.ndarray, wide: bool) -> list[tuple[int, int]]:
@@ -216,15 +176,15 @@ def _stream(text: str, codes: np.ndarray, wide: bool) -> tuple[np.ndarray, np.nd
     return flat[first[starts] + within], starts, ends[starts]
 
 
-def _strings(codes: np.ndarray, starts: np.ndarray, ends: np.ndarray, encoding: str) -> list[str]:
-    """``codes[a:b]`` decoded, for each (a, b) of ``starts`` and ``ends``: laid out with a space after each
-    (which none of them holds), decoded at once and split."""
+def _laid(codes: np.ndarray, starts: np.ndarray, ends: np.ndarray, pad: int = 0) -> np.ndarray:
+    """``codes[a:b]`` for each (a, b) of ``starts`` and ``ends``, laid out with a space before and after
+    each (none of them holds one), and ``pad`` more spaces at the end."""
     lengths = ends - starts
     owner = np.repeat(np.arange(len(starts)), lengths)
     at = np.arange(len(owner))
-    laid = np.full(len(owner) + len(starts), _SPACE, codes.dtype)
-    laid[at + owner] = codes[at + (starts - (np.cumsum(lengths) - lengths))[owner]]
-    return laid.tobytes().decode(encoding, "surrogatepass").split(" ")[:-1]
+    laid = np.full(len(owner) + len(starts) + 1 + pad, _SPACE, codes.dtype)
+    laid[at + owner + 1] = codes[at + (starts - (np.cumsum(lengths) - lengths))[owner]]
+    return laid
 
 
 def normalise_document(text: str) -> NormalisedDocument:
@@ -268,27 +228,29 @@ def normalise_document(text: str) -> NormalisedDocument:
         first, last = first[inside], last[inside]
     starts = origin[first]
     ends = origin[last] + 1 if origin_end is None else origin_end[last]
-    cleans = _strings(out, first, last + 1, "utf-16-le")
-    surfaces = _strings(codes, starts, ends, "utf-32-le")
+    clean_laid = _laid(out, first, last + 1, pad=4)
+    norm_laid = SEARCH[clean_laid[:-4]]
+    cleans = clean_laid[:-4].tobytes().decode("utf-16-le").split(" ")[1:-1]
+    norms = norm_laid.tobytes().decode("utf-16-le").split(" ")[1:-1]
+    surfaces = _laid(codes, starts, ends).tobytes().decode("utf-32-le", "surrogatepass").split(" ")[1:-1]
+    # Where the space before each word is in the laid-out forms.
+    laid_at = np.cumsum(last + 2 - first) - (last + 2 - first)
+    if origin_end is None:
+        allowed = None
+    else:  # one original character gave several output ones (ﻷ, ﷺ): no split inside it
 
-    entries = list(map(_CACHE.get, cleans))
-    if None in entries:
-        _fill(cleans, entries)
-    shifts = np.fromiter(map(itemgetter(3), entries), np.intp, len(entries))
-    stem_starts = origin[first + shifts]
-    norms = list(map(itemgetter(0), entries))
-    proclitics = list(map(itemgetter(1), entries))
-    stems = list(map(itemgetter(2), entries))
-    if origin_end is not None:
-        # One original character gave several output ones (ﻷ, ﷺ): no split inside it.
-        inside = np.flatnonzero((shifts > 0) & (stem_starts == origin[first + shifts - 1]))
-        for i in inside.tolist():
-            norm = norms[i]
-            entries[i] = (norm, "", norm, 0, entries[i][_OPTIONS + 1], (), entries[i][_EVIDENCE])
-            proclitics[i], stems[i] = "", norm
-        stem_starts[inside] = starts[inside]
-    stem_starts = stem_starts.tolist()
-    _split_on_evidence(entries, cleans, first, origin, proclitics, stems, stem_starts)
+        def allowed(i: int, k: int) -> bool:
+            return origin[first[i] + k] != origin[first[i] + k - 1]
+
+    shifts = proclitic_lengths(clean_laid, laid_at + 1, last + 1 - first, cleans, norms, allowed)
+    stem_starts = origin[first + shifts].tolist()
+    # Proclitics and stems: the search forms laid out, split where the proclitics end.
+    marks = np.zeros(len(norm_laid) + 1, np.int8)
+    marks[laid_at + 1] = 1
+    marks[laid_at + 1 + shifts] -= 1
+    in_proclitic = np.cumsum(marks[:-1], dtype=np.int8).view(np.bool_)
+    stems = norm_laid[~in_proclitic].tobytes().decode("utf-16-le").split(" ")[1:-1]
+    proclitics = norm_laid[in_proclitic | (norm_laid == _SPACE)].tobytes().decode("utf-16-le").split(" ")[1:-1]
 
     sentences = _sentences(text, paragraphs, starts, ends)
     starts, ends = starts.tolist(), ends.tolist()
@@ -313,23 +275,6 @@ def _token_bounds(out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     first[runs[::2]] = True
     last[runs[1::2] - 1] = True
     return np.flatnonzero(first), np.flatnonzero(last)
-
-
-def _split_on_evidence(entries, cleans, first, origin, proclitics, stems, stem_starts) -> None:
-    """Split the words whose stem, or stem with the article, occurs as a word of the document (وكيم
-    next to كيم); the shorter proclitic first."""
-    candidates = list(compress(entries, map(itemgetter(_OPTIONS), entries)))
-    if not candidates:
-        return
-    words = set(cleans)
-    hits = compress(range(len(entries)), map(itemgetter(_OPTIONS), entries))
-    for i in compress(hits, map(not_, map(words.isdisjoint, map(itemgetter(_EVIDENCE), candidates)))):
-        for j, proclitic, stem, written, with_article in entries[i][_OPTIONS]:
-            if written in words or with_article in words:
-                at = int(first[i]) + j
-                if origin[at] != origin[at - 1]:  # not inside one original character
-                    proclitics[i], stems[i], stem_starts[i] = proclitic, stem, int(origin[at])
-                    break
 
 
 def _sentences(text: str, paragraphs: list[Span], starts: np.ndarray, ends: np.ndarray) -> list[Span]:

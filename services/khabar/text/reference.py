@@ -8,6 +8,7 @@ from camel_tools.tokenizers.word import simple_word_tokenize
 
 from khabar.text.charmap import camel_clean, camel_letters, camel_norm
 from khabar.text.normalise import NormalisedDocument, Span, Token
+from khabar.text.tokenise import evidence_candidates, static_proclitic
 
 
 def reference_forms(text: str, doc: NormalisedDocument) -> tuple[str, str, list[str]]:
@@ -37,6 +38,25 @@ def mismatches(text: str, doc: NormalisedDocument) -> list[str]:
         problems.append("token forms differ from simple_word_tokenize(text_norm)")
     for paragraph in doc.paragraphs:
         problems.extend(_alignment(text, paragraph, doc.tokens))
+    problems.extend(_proclitics(doc.tokens))
+    return problems
+
+
+def _proclitics(tokens: list[Token]) -> list[str]:
+    """Tokens whose proclitic is not what ``static_proclitic``, else ``evidence_candidates`` and the
+    document's words, give word by word. Tokens with a character that expands (a ligature such as ﻷ) are
+    left out: whether they split depends on where the ligature's letters fall."""
+    words = {t.clean for t in tokens}
+    problems = []
+    for t in tokens:
+        if any(len(camel_clean(c)) > 1 for c in t.text):
+            continue
+        k = static_proclitic(t.clean, t.norm) if len(t.norm) > 2 else 0
+        if not k:
+            evident = (j for j in evidence_candidates(t.norm) if t.clean[j:] in words or "ال" + t.clean[j:] in words)
+            k = next(evident, 0)
+        if (t.proclitic, t.stem) != (t.norm[:k], t.norm[k:]):
+            problems.append(f"token {t.text!r} at {t.start} splits as {t.proclitic!r}+{t.stem!r}, not after {k}")
     return problems
 
 
