@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from itertools import compress, repeat
-from operator import getitem, methodcaller, not_
+from operator import add, getitem, not_, or_
 
 import numpy as np
+
+from khabar.text.charmap import LETTERS
 
 # The definite article, possibly behind a conjunction (و ف) and a preposition (ب ك), and لل (ل + ال).
 # Matched on the display form so that a hamza-alef (ألمانيا, إلغاء, آلاف) is not taken for the article.
@@ -40,50 +42,105 @@ def static_proclitic(clean: str, norm: str) -> int:
     بما); و before a hamza or a present-tense prefix (وأوضح, ويقول). Written without a morphology
     database, so it errs on the side of not splitting names (بوتين, كوريا, فلاديمير).
     """
-    m = _DEFINITE_RE.fullmatch(clean)
-    if m is not None and norm not in _NOT_DEFINITE:
-        return len(m.group(1))
+    k = _definite(clean)
+    if k and norm not in _NOT_DEFINITE:
+        return k
     if not _ARABIC_WORD_RE.fullmatch(norm):
         return 0
-    for k in (1, 2):
-        if norm[:k] in _LETTER_PROCLITICS and norm[k:] in _FUNCTION_STEMS and norm[k - 1] != "ك":
-            return k  # not كما, كان: words of their own
-    if norm[0] == "و" and len(norm) >= 4 and (clean[1] in "أإآ" or (norm[1] in "يتن" and len(norm) >= 5)):
-        return 1
-    return 0
+    k = _FUNCTION_WORDS.get(norm, 0)
+    if k:
+        return k
+    return 1 if _and_verb(clean, norm) else 0
 
 
 def evidence_candidates(norm: str) -> list[int]:
     """Possible proclitic lengths of a word that ``static_proclitic`` left whole, to be split off when the
     stem, or the stem with the article, occurs on its own in the same document (وكيم next to كيم)."""
-    if len(norm) < 4 or norm[0] not in "وفبلك" or norm in _WORDS or not _ARABIC_WORD_RE.fullmatch(norm):
+    if norm in _WORDS or not _ARABIC_WORD_RE.fullmatch(norm):
+        return []
+    return _evidence_lengths(norm)
+
+
+def _definite(clean: str) -> int:
+    m = _DEFINITE_RE.fullmatch(clean)
+    return 0 if m is None else len(m.group(1))
+
+
+# Search form -> proclitic length, for the words that a proclitic before a function word makes (the
+# shorter proclitic first; not كما, كان: words of their own).
+_FUNCTION_WORDS = {
+    **{p + s: 2 for p in _LETTER_PROCLITICS if len(p) == 2 and p[1] != "ك" for s in _FUNCTION_STEMS},
+    **{p + s: 1 for p in _LETTER_PROCLITICS if len(p) == 1 and p != "ك" for s in _FUNCTION_STEMS},
+}
+
+
+def _and_verb(clean: str, norm: str) -> bool:
+    return norm[0] == "و" and len(norm) >= 4 and (clean[1] in "أإآ" or (norm[1] in "يتن" and len(norm) >= 5))
+
+
+def _evidence_lengths(norm: str) -> list[int]:
+    if len(norm) < 4 or norm[0] not in "وفبلك":
         return []
     return [k for k in (1, 2) if norm[:k] in _LETTER_PROCLITICS and len(norm) - k >= 3]
 
 
 # The same rules for all the words of a document at once, on their display forms laid out as one array of
 # characters (``laid``), each word at ``starts`` with its ``lengths``, with spaces between and around them.
-_MAX_FUNCTION_WORD = 2 + max(map(len, _FUNCTION_STEMS))
-# Search form -> proclitic length, for the words that a proclitic before a function word makes.
-_FUNCTION_WORDS = {
-    **{p + s: 2 for p in _LETTER_PROCLITICS if len(p) == 2 and p[1] != "ك" for s in _FUNCTION_STEMS},
-    **{p + s: 1 for p in _LETTER_PROCLITICS if len(p) == 1 and p != "ك" for s in _FUNCTION_STEMS},
-}
+# What the rules say of a word depends, besides on the whole word being Arabic and on the exceptions
+# (_NOT_DEFINITE, _FUNCTION_WORDS, _WORDS), only on which of a few classes its first four characters are in
+# and on its length up to 8: ``_RULES`` holds that, worked out at import by the rules themselves.
+_CLASSES_AT = (
+    ("و", "ف", "ب", "ك", "ل", "ا"),
+    ("ب", "ك", "ل", "ا", "أإآ", "يىتن"),
+    ("ا", "ل"),
+    ("ل",),
+)
+_SHIFT_AT = (0, 3, 6, 8)
+_LENGTH_SHIFT = 9
 _FROM = [slice(1, None), slice(2, None)]
+# _RULES bits: the article family's length (0-4); و + hamza or verb prefix; how many evidence splits
+# (0-2); maybe a function word; maybe in _NOT_DEFINITE.
+_VERB, _EVIDENCE_SHIFT, _MAYBE_FUNCTION, _MAYBE_NOT_DEFINITE = 8, 4, 64, 128
 
 
-def _table(*groups: str) -> np.ndarray:
-    """Character -> bit mask: bit i set for the characters of ``groups[i]`` (ranges written as a-b)."""
+def _class_table() -> np.ndarray:
     table = np.zeros(0x10000, np.uint16)
-    for bit, group in enumerate(groups):
-        for c in re.findall(".-.|.", group):
-            table[ord(c[0]) : ord(c[-1]) + 1] |= 1 << bit
+    for at, classes in enumerate(_CLASSES_AT):
+        for code, chars in enumerate(classes, 1):
+            for c in chars:
+                table[ord(c)] |= code << _SHIFT_AT[at]
     return table
 
 
-# Bits: letters of [ء-ي], ٱ, و ف, ب ك, ا, ل, و, أ إ آ, ي ى ت ن, و ف ب ل ك, ب ل ك.
-_CLASSES = _table("ء-ي", "ٱ", "وف", "بك", "ا", "ل", "و", "أإآ", "يىتن", "وفبلك", "بلك")
-_AR, _ALEF_WASLA, _WF, _BK, _A, _L, _W, _HAMZA, _PREFIX, _EV, _BLK = (1 << bit for bit in range(11))
+def _rules() -> np.ndarray:
+    rules = np.zeros(1 << (_LENGTH_SHIFT + 4), np.uint8)
+    for key in range(len(rules)):
+        length = key >> _LENGTH_SHIFT
+        codes = [(key >> shift) & mask for shift, mask in zip(_SHIFT_AT, (7, 7, 3, 1))]
+        if length > 8 or any(code > len(classes) for code, classes in zip(codes, _CLASSES_AT)):
+            continue
+        # A word of this shape: a letter that no rule looks at ("م") where the class is none of them.
+        clean = "".join(classes[code - 1][0] if code else "م" for code, classes in zip(codes, _CLASSES_AT))
+        clean = (clean + "م" * 8)[:length]
+        norm = clean.translate(LETTERS)
+        definite = _definite(clean)
+        rules[key] = (
+            definite
+            + _VERB * (length > 1 and _and_verb(clean, norm))
+            + (len(_evidence_lengths(norm)) << _EVIDENCE_SHIFT)
+            + _MAYBE_FUNCTION * (length > 2 and norm[0] in "وفبل" and length <= max(map(len, _FUNCTION_WORDS)))
+            + _MAYBE_NOT_DEFINITE * (definite > 0 and length <= max(map(len, _NOT_DEFINITE)))
+        )
+    return rules
+
+
+_CLASS = _class_table()
+_RULES = _rules()
+# Characters of [ء-ي] count 1 and ٱ counts 1 << 32, so that a sum over a word tells whether its display form
+# is [ء-ي]+ and whether its search form is.
+_WEIGHT = np.full(0x10000, 1 << 40, np.int64)
+_WEIGHT[0x621:0x64B] = 1
+_WEIGHT[ord("ٱ")] = 1 << 32
 
 
 def proclitic_lengths(laid: np.ndarray, starts: np.ndarray, lengths: np.ndarray, cleans, norms, allowed=None):
@@ -92,57 +149,35 @@ def proclitic_lengths(laid: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
     document (وكيم next to كيم), the shorter proclitic first. ``allowed(word, length)``, if given, may
     refuse a split (one inside a ligature): the word is then treated as if no rule split it.
     ``laid`` must have four spaces after the last word."""
-    kinds = _CLASSES[laid]
-    c0, c1, c2, c3 = (kinds[starts + i] for i in range(4))
-    # Per word, how many of its characters are in [ء-ي] (low half) and how many are ٱ (high half).
-    counts = np.cumsum((kinds & _AR) + ((kinds & _ALEF_WASLA).astype(np.int64) << 31), dtype=np.int64)
+    kinds = _CLASS[laid]
+    key = (kinds[starts] & 7) | (kinds[starts + 1] & 0o70) | (kinds[starts + 2] & 0o300) | (kinds[starts + 3] & 0o400)
+    rules = _RULES[key | (np.minimum(lengths, 8) << _LENGTH_SHIFT)]
+    counts = np.cumsum(_WEIGHT[laid])
     inside = counts[starts + lengths - 1] - counts[starts - 1]
     arabic = inside == lengths  # the display form is [ء-ي]+
     arabic_search = (inside & 0xFFFFFFFF) + (inside >> 32) == lengths  # the search form is
-    wf, bk = (c0 & _WF) > 0, (c1 & _BK) > 0
-    # The article family: the first way that _DEFINITE_RE.fullmatch finds, leaving two letters or more.
-    definite = np.select(
-        [
-            wf & bk & (c2 & _A > 0) & (c3 & _L > 0) & (lengths >= 6),
-            wf & (c1 & _A > 0) & (c2 & _L > 0) & (lengths >= 5),
-            wf & (c1 & _L > 0) & (c2 & _L > 0) & (lengths >= 5),
-            (c0 & _BK > 0) & (c1 & _A > 0) & (c2 & _L > 0) & (lengths >= 5),
-            (c0 & _A > 0) & (c1 & _L > 0) & (lengths >= 4),
-            (c0 & _L > 0) & (c1 & _L > 0) & (lengths >= 4),
-        ],
-        [4, 3, 3, 3, 2, 2],
-        0,
-    )
-    found = (definite > 0) & arabic
-    result = np.where(found, definite, 0)
-    short = np.flatnonzero(found & (lengths <= max(map(len, _NOT_DEFINITE)))).tolist()
-    result[[i for i, no in zip(short, map(_NOT_DEFINITE.__contains__, map(norms.__getitem__, short))) if no]] = 0
-    # A proclitic before a function word; و before a hamza or a present-tense prefix.
-    maybe = np.flatnonzero((result == 0) & (c0 & (_WF | _BK | _L) > 0) & (lengths <= _MAX_FUNCTION_WORD)).tolist()
+    result = np.where(arabic, rules & 7, 0)
+    maybe = np.flatnonzero(rules & (_MAYBE_NOT_DEFINITE * arabic)).tolist()
+    result[list(compress(maybe, map(_NOT_DEFINITE.__contains__, map(norms.__getitem__, maybe))))] = 0
+    maybe = np.flatnonzero((result == 0) & (rules & _MAYBE_FUNCTION > 0)).tolist()
     result[maybe] = list(map(_FUNCTION_WORDS.get, map(norms.__getitem__, maybe), repeat(0)))
-    verb = (c0 & _W > 0) & arabic_search & ((c1 & _HAMZA > 0) & (lengths >= 4) | (c1 & _PREFIX > 0) & (lengths >= 5))
-    result[(result == 0) & verb] = 1
+    result[(result == 0) & (rules & _VERB > 0) & arabic_search] = 1
     if allowed is not None:
         split = np.flatnonzero(result).tolist()
         result[[i for i, k in zip(split, result[split].tolist()) if not allowed(i, k)]] = 0
     # Splits on evidence.
-    candidates = np.flatnonzero((result == 0) & (c0 & _EV > 0) & arabic_search & (lengths >= 4)).tolist()
+    options = (rules >> _EVIDENCE_SHIFT) & 3
+    candidates = np.flatnonzero((result == 0) & (options > 0) & arabic_search).tolist()
     candidates = list(compress(candidates, map(not_, map(_WORDS.__contains__, map(norms.__getitem__, candidates)))))
     if candidates:
-        evidence = set(cleans)  # the words, and the stems of those written with the article
-        evidence.update(map(getitem, compress(cleans, map(methodcaller("startswith", "ال"), cleans)), repeat(_FROM[1])))
-        evidence_options = []  # (word, proclitic lengths to try)
-        twos = ((c0 & _WF > 0) & (c1 & _BLK > 0) & (lengths >= 5))[candidates].tolist()
+        evidence = set(cleans)
         words = list(map(cleans.__getitem__, candidates))
-        by_one = map(evidence.__contains__, map(getitem, words, repeat(_FROM[0])))
-        by_two = map(evidence.__contains__, map(getitem, words, repeat(_FROM[1])))
-        for i, one, two, may_two in zip(candidates, by_one, by_two, twos):
-            if one or two and may_two:
-                evidence_options.append((i, (1, 2) if may_two else (1,)))
-        for i, options in evidence_options:
-            clean = cleans[i]
-            for k in options:
-                if clean[k:] in evidence and (allowed is None or allowed(i, k)):
+        one, two = (list(map(getitem, words, repeat(split))) for split in _FROM)
+        one = list(map(or_, map(evidence.__contains__, one), map(evidence.__contains__, map(add, repeat("ال"), one))))
+        two = list(map(or_, map(evidence.__contains__, two), map(evidence.__contains__, map(add, repeat("ال"), two))))
+        for i, by_one, by_two in compress(zip(candidates, one, two), map(or_, one, two)):
+            for k, evident in ((1, by_one), (2, by_two and options[i] > 1)):
+                if evident and (allowed is None or allowed(i, k)):
                     result[i] = k
                     break
     return result
