@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from itertools import repeat
-from operator import attrgetter, methodcaller
+from operator import getitem, setitem
 from typing import NamedTuple
 
 import numpy as np
@@ -102,7 +102,11 @@ class NormalisedDocument:
         return {
             "text_clean": self.text_clean,
             "text_norm": self.text_norm,
-            "tokens": list(map(dict, map(zip, repeat(Token._fields), self.tokens))),
+            # A dict display per token: about twice as fast as dict(zip(Token._fields, token)).
+            "tokens": [
+                {"text": a, "norm": b, "proclitic": c, "stem": d, "clean": e, "start": f, "end": g, "stem_start": h}
+                for a, b, c, d, e, f, g, h in self.tokens
+            ],
             "paragraphs": [s._asdict() for s in self.paragraphs],
             "sentences": [s._asdict() for s in self.sentences],
             "removed": [r._asdict() for r in self.removed],
@@ -120,9 +124,6 @@ ARABIC_MIN_RATIO = 0.5
 _SENTENCE_END_RE = re.compile(r"[.!?؟…۔][\"'»”’)\]]*(?= |\Z)")
 _SPACE = ord(" ")
 _LETTER_PAIRS = [(chr(a), b) for a, b in LETTERS.items()]
-_LAST_GROUP = attrgetter("lastindex")
-_ONE = methodcaller("group", "one")
-_TWO = methodcaller("group", "two")
 
 
 def _chunks(text: str, codes: np.ndarray, wide: bool) -> list[tuple[int, int]]:
@@ -229,9 +230,8 @@ def normalise_document(text: str) -> NormalisedDocument:
     starts = origin[first]
     ends = origin[last] + 1 if origin_end is None else origin_end[last]
     clean_laid = _laid(out, first, last + 1, pad=4)
-    norm_laid = SEARCH[clean_laid[:-4]]
     cleans = clean_laid[:-4].tobytes().decode("utf-16-le").split(" ")[1:-1]
-    norms = norm_laid.tobytes().decode("utf-16-le").split(" ")[1:-1]
+    norms = SEARCH[clean_laid[:-4]].tobytes().decode("utf-16-le").split(" ")[1:-1]
     surfaces = _laid(codes, starts, ends).tobytes().decode("utf-32-le", "surrogatepass").split(" ")[1:-1]
     # Where the space before each word is in the laid-out forms.
     laid_at = np.cumsum(last + 2 - first) - (last + 2 - first)
@@ -239,18 +239,20 @@ def normalise_document(text: str) -> NormalisedDocument:
         allowed = None
     else:  # one original character gave several output ones (ﻷ, ﷺ): no split inside it
 
-        def allowed(i: int, k: int) -> bool:
-            return origin[first[i] + k] != origin[first[i] + k - 1]
+        def allowed(words: np.ndarray, lengths) -> np.ndarray:
+            at = first[words] + lengths
+            return origin[at] != origin[at - 1]
 
     shifts = proclitic_lengths(clean_laid, laid_at + 1, last + 1 - first, cleans, norms, allowed)
     stem_starts = origin[first + shifts].tolist()
-    # Proclitics and stems: the search forms laid out, split where the proclitics end.
-    marks = np.zeros(len(norm_laid) + 1, np.int8)
-    marks[laid_at + 1] = 1
-    marks[laid_at + 1 + shifts] -= 1
-    in_proclitic = np.cumsum(marks[:-1], dtype=np.int8).view(np.bool_)
-    stems = norm_laid[~in_proclitic].tobytes().decode("utf-16-le").split(" ")[1:-1]
-    proclitics = norm_laid[in_proclitic | (norm_laid == _SPACE)].tobytes().decode("utf-16-le").split(" ")[1:-1]
+    # Proclitics and stems, cut out of the search forms of the words that have a proclitic.
+    proclitics = [""] * len(norms)
+    stems = norms.copy()
+    split = np.flatnonzero(shifts).tolist()
+    lengths = shifts[split].tolist()
+    split_norms = list(map(norms.__getitem__, split))
+    list(map(setitem, repeat(proclitics), split, map(getitem, split_norms, map(slice, lengths))))
+    list(map(setitem, repeat(stems), split, map(getitem, split_norms, map(slice, lengths, repeat(None)))))
 
     sentences = _sentences(text, paragraphs, starts, ends)
     starts, ends = starts.tolist(), ends.tolist()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from itertools import compress, repeat
-from operator import add, getitem, not_, or_
+from operator import add, and_, getitem, not_, or_
 
 import numpy as np
 
@@ -146,8 +146,9 @@ _WEIGHT[ord("ٱ")] = 1 << 32
 def proclitic_lengths(laid: np.ndarray, starts: np.ndarray, lengths: np.ndarray, cleans, norms, allowed=None):
     """Proclitic length of every word: ``static_proclitic``, else a split that ``evidence_candidates``
     offers and the document supports: the stem, or the stem with the article, occurs as a word of the
-    document (وكيم next to كيم), the shorter proclitic first. ``allowed(word, length)``, if given, may
-    refuse a split (one inside a ligature): the word is then treated as if no rule split it.
+    document (وكيم next to كيم), the shorter proclitic first. ``allowed(words, lengths)``, if given, says
+    which of these splits may be made (not one inside a ligature): a word whose rule split is refused is
+    treated as if no rule split it.
     ``laid`` must have four spaces after the last word."""
     kinds = _CLASS[laid]
     key = (kinds[starts] & 7) | (kinds[starts + 1] & 0o70) | (kinds[starts + 2] & 0o300) | (kinds[starts + 3] & 0o400)
@@ -163,8 +164,8 @@ def proclitic_lengths(laid: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
     result[maybe] = list(map(_FUNCTION_WORDS.get, map(norms.__getitem__, maybe), repeat(0)))
     result[(result == 0) & (rules & _VERB > 0) & arabic_search] = 1
     if allowed is not None:
-        split = np.flatnonzero(result).tolist()
-        result[[i for i, k in zip(split, result[split].tolist()) if not allowed(i, k)]] = 0
+        split = np.flatnonzero(result)
+        result[split[~allowed(split, result[split])]] = 0
     # Splits on evidence.
     options = (rules >> _EVIDENCE_SHIFT) & 3
     candidates = np.flatnonzero((result == 0) & (options > 0) & arabic_search).tolist()
@@ -175,9 +176,10 @@ def proclitic_lengths(laid: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
         one, two = (list(map(getitem, words, repeat(split))) for split in _FROM)
         one = list(map(or_, map(evidence.__contains__, one), map(evidence.__contains__, map(add, repeat("ال"), one))))
         two = list(map(or_, map(evidence.__contains__, two), map(evidence.__contains__, map(add, repeat("ال"), two))))
+        if allowed is not None:
+            one = list(map(and_, one, allowed(np.array(candidates), 1).tolist()))
+            two = list(map(and_, two, allowed(np.array(candidates), 2).tolist()))
+        two = list(map(and_, two, (options[candidates] > 1).tolist()))
         for i, by_one, by_two in compress(zip(candidates, one, two), map(or_, one, two)):
-            for k, evident in ((1, by_one), (2, by_two and options[i] > 1)):
-                if evident and (allowed is None or allowed(i, k)):
-                    result[i] = k
-                    break
+            result[i] = 1 if by_one else 2
     return result
