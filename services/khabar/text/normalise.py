@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from itertools import repeat
-from operator import getitem, setitem
+from operator import getitem, itemgetter, setitem
 from typing import NamedTuple
 
 import numpy as np
@@ -121,7 +121,7 @@ ARABIC_MIN_RATIO = 0.5
 
 # A sentence ends with a space-separated piece of a line that ends with final punctuation (and closing
 # quotes or brackets).
-_SENTENCE_END_RE = re.compile(r"[.!?؟…۔][\"'»”’)\]]*(?= |\Z)")
+_SENTENCE_END_RE = re.compile(r"[.!?؟…۔][\"'»”’)\]]*(?= )")
 _SPACE = ord(" ")
 _LETTER_PAIRS = [(chr(a), b) for a, b in LETTERS.items()]
 
@@ -271,7 +271,9 @@ def _token_bounds(out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """First and last output position of each token: of each run of word characters, and of each
     punctuation character."""
     kind = CLASS[out]
-    runs = np.flatnonzero(np.diff(kind == WORD, prepend=False, append=False))
+    word = np.zeros(len(out) + 2, np.bool_)
+    word[1:-1] = kind == WORD
+    runs = np.flatnonzero(word[1:] != word[:-1])  # where runs start, and where they end (exclusive)
     first = kind == PUNCTUATION
     last = first.copy()
     first[runs[::2]] = True
@@ -281,13 +283,13 @@ def _token_bounds(out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _sentences(text: str, paragraphs: list[Span], starts: np.ndarray, ends: np.ndarray) -> list[Span]:
     """Sentences, from the start of their first token to the end of their last: they break at each
-    paragraph and after each sentence end."""
+    paragraph and after each sentence end. (A sentence end at the end of a line, or in a removed line, breaks
+    where the next paragraph does anyway.)"""
     if not len(starts):
         return []
-    marks = [len(text) + 1]
-    for start, end in paragraphs:
-        marks.append(start)
-        marks += [m.end() for m in _SENTENCE_END_RE.finditer(text, start, end)]
+    marks = list(map(re.Match.end, _SENTENCE_END_RE.finditer(text)))
+    marks += map(itemgetter(0), paragraphs)
+    marks.append(len(text) + 1)
     breaks = np.unique(np.searchsorted(starts, marks))  # counted in tokens
     return list(map(new_span, repeat(Span), zip(starts[breaks[:-1]].tolist(), ends[breaks[1:] - 1].tolist())))
 
