@@ -142,6 +142,8 @@ def _tables():
 
 _COMPOSES = _composes_with_previous()
 LENGTH, FIRST, FLAT, ONE, ATTACHES, RISK, LETTER, CLASS = _tables()
+# Characters that the chain leaves as they are.
+SAME = (LENGTH == 1) & (ONE == np.arange(0x10000))
 
 
 def attaches(c: str) -> bool:

@@ -31,6 +31,7 @@ from khabar.text.charmap import (
     ONE,
     PUNCTUATION,
     RISK,
+    SAME,
     SEARCH,
     WORD,
     attaches,
@@ -232,7 +233,7 @@ def normalise_document(text: str) -> NormalisedDocument:
     clean_laid = _laid(out, first, last + 1, pad=4)
     cleans = clean_laid[:-4].tobytes().decode("utf-16-le").split(" ")[1:-1]
     norms = SEARCH[clean_laid[:-4]].tobytes().decode("utf-16-le").split(" ")[1:-1]
-    surfaces = _laid(codes, starts, ends).tobytes().decode("utf-32-le", "surrogatepass").split(" ")[1:-1]
+    surfaces = _surfaces(text, codes, wide, starts, ends, cleans, origin_end is None)
     # Where the space before each word is in the laid-out forms.
     laid_at = np.cumsum(last + 2 - first) - (last + 2 - first)
     if origin_end is None:
@@ -265,6 +266,21 @@ def normalise_document(text: str) -> NormalisedDocument:
         _arabic_ratio(text, codes, wide, removed),
         (surfaces, norms, proclitics, stems, cleans, starts, ends, stem_starts),
     )
+
+
+def _surfaces(text, codes, wide, starts, ends, cleans, simple) -> list[str]:
+    """``text[start:end]`` of every token. Where every output character comes from one original character,
+    most words are written as their display form (every character maps to itself), so only the others are
+    cut out of the text."""
+    if not simple:
+        return _laid(codes, starts, ends).tobytes().decode("utf-32-le", "surrogatepass").split(" ")[1:-1]
+    changed = np.zeros(len(codes) + 1, np.int32)
+    np.cumsum(~SAME[np.minimum(codes, 0xFFFF) if wide else codes], out=changed[1:])
+    words = np.flatnonzero(changed[ends] != changed[starts])
+    surfaces = cleans.copy()
+    written = map(text.__getitem__, map(slice, starts[words].tolist(), ends[words].tolist()))
+    list(map(setitem, repeat(surfaces), words.tolist(), written))
+    return surfaces
 
 
 def _token_bounds(out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

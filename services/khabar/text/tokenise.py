@@ -135,6 +135,8 @@ def _rules() -> np.ndarray:
 
 
 _CLASS = _class_table()
+_FOUR = np.arange(4)
+_AT = np.array([7, 0o70, 0o300, 0o400], np.uint16)  # the bits of each position's class
 _RULES = _rules()
 # Characters of [ء-ي] count 1 and ٱ counts 1 << 32, so that a sum over a word tells whether its display form
 # is [ء-ي]+ and whether its search form is.
@@ -150,9 +152,8 @@ def proclitic_lengths(laid: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
     which of these splits may be made (not one inside a ligature): a word whose rule split is refused is
     treated as if no rule split it.
     ``laid`` must have four spaces after the last word."""
-    kinds = _CLASS[laid]
-    key = (kinds[starts] & 7) | (kinds[starts + 1] & 0o70) | (kinds[starts + 2] & 0o300) | (kinds[starts + 3] & 0o400)
-    rules = _RULES[key | (np.minimum(lengths, 8) << _LENGTH_SHIFT)]
+    first_four = _CLASS[laid[starts[:, None] + _FOUR]] & _AT  # each character's class at its position
+    rules = _RULES[first_four.sum(axis=1, dtype=np.intp) | (np.minimum(lengths, 8) << _LENGTH_SHIFT)]
     counts = np.cumsum(_WEIGHT[laid])
     inside = counts[starts + lengths - 1] - counts[starts - 1]
     arabic = inside == lengths  # the display form is [ء-ي]+
