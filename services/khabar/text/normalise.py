@@ -8,8 +8,9 @@ How it is fast: the chain is a per-character map except where NFKC composes acro
 whole article maps through numpy tables (``charmap``) into one array of output characters, each with the
 position of the original character it comes from; the rare spots where composition can happen go through
 the real chain, one chunk at a time. Tokens are then runs of word characters and single punctuation
-characters of that array, found with array operations, and their strings come out of one ``str.split``.
-What a word's proclitic is depends on the word alone, so it is worked out once per distinct word and cached.
+characters of that array, found with array operations, and each column of their strings comes out of one
+``str.split`` of the words laid out with spaces. Proclitics are found for all the words at once too
+(``tokenise.proclitic_lengths``). Nothing is kept from one article to the next.
 """
 
 from __future__ import annotations
@@ -233,7 +234,7 @@ def normalise_document(text: str) -> NormalisedDocument:
     clean_laid = _laid(out, first, last + 1, pad=4)
     cleans = clean_laid[:-4].tobytes().decode("utf-16-le").split(" ")[1:-1]
     norms = SEARCH[clean_laid[:-4]].tobytes().decode("utf-16-le").split(" ")[1:-1]
-    surfaces = _surfaces(text, codes, wide, starts, ends, cleans, origin_end is None)
+    surfaces = _surfaces(text, codes, starts, ends, cleans, origin_end is None)
     # Where the space before each word is in the laid-out forms.
     laid_at = np.cumsum(last + 2 - first) - (last + 2 - first)
     if origin_end is None:
@@ -268,14 +269,14 @@ def normalise_document(text: str) -> NormalisedDocument:
     )
 
 
-def _surfaces(text, codes, wide, starts, ends, cleans, simple) -> list[str]:
+def _surfaces(text, codes, starts, ends, cleans, simple) -> list[str]:
     """``text[start:end]`` of every token. Where every output character comes from one original character,
     most words are written as their display form (every character maps to itself), so only the others are
     cut out of the text."""
     if not simple:
         return _laid(codes, starts, ends).tobytes().decode("utf-32-le", "surrogatepass").split(" ")[1:-1]
     changed = np.zeros(len(codes) + 1, np.int32)
-    np.cumsum(~SAME[np.minimum(codes, 0xFFFF) if wide else codes], out=changed[1:])
+    np.cumsum(~SAME[codes], out=changed[1:])  # all in the BMP: the others go through the chain
     words = np.flatnonzero(changed[ends] != changed[starts])
     surfaces = cleans.copy()
     written = map(text.__getitem__, map(slice, starts[words].tolist(), ends[words].tolist()))
