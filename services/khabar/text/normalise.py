@@ -125,6 +125,8 @@ ARABIC_MIN_RATIO = 0.5
 # quotes or brackets).
 _SENTENCE_END_RE = re.compile(r"[.!?؟…۔][\"'»”’)\]]*(?= )")
 _SPACE = ord(" ")
+# Tokens above which the strings of equal words are shared (it costs time, and saves memory on long ones).
+_SHARE_ABOVE = 20_000
 _LETTER_PAIRS = [(chr(a), b) for a, b in LETTERS.items()]
 
 
@@ -246,18 +248,24 @@ def normalise_document(text: str) -> NormalisedDocument:
             return origin[at] != origin[at - 1]
 
     shifts = proclitic_lengths(clean_laid, laid_at + 1, last + 1 - first, cleans, norms, allowed)
-    stem_starts = origin[first + shifts].tolist()
-    # Proclitics and stems, cut out of the search forms of the words that have a proclitic.
-    proclitics = [""] * len(norms)
-    stems = norms.copy()
-    split = np.flatnonzero(shifts).tolist()
-    lengths = shifts[split].tolist()
-    split_norms = list(map(norms.__getitem__, split))
-    list(map(setitem, repeat(proclitics), split, map(getitem, split_norms, map(slice, lengths))))
-    list(map(setitem, repeat(stems), split, map(getitem, split_norms, map(slice, lengths, repeat(None)))))
-
     sentences = _sentences(text, paragraphs, starts, ends)
     starts, ends = starts.tolist(), ends.tolist()
+    # Proclitics, stems and stem starts, cut out of the search forms of the words that have a proclitic.
+    proclitics = [""] * len(norms)
+    stems = norms.copy()
+    stem_starts = starts.copy()
+    split = np.flatnonzero(shifts)
+    words, lengths = split.tolist(), shifts[split].tolist()
+    split_norms = list(map(norms.__getitem__, words))
+    list(map(setitem, repeat(proclitics), words, map(getitem, split_norms, map(slice, lengths))))
+    list(map(setitem, repeat(stems), words, map(getitem, split_norms, map(slice, lengths, repeat(None)))))
+    list(map(setitem, repeat(stem_starts), words, origin[first[split] + shifts[split]].tolist()))
+    if len(norms) > _SHARE_ABOVE:  # a long document: one string object per distinct word, not per token
+        share: dict[str, str] = {}
+        surfaces, norms, proclitics, stems, cleans = (
+            list(map(share.setdefault, column, column)) for column in (surfaces, norms, proclitics, stems, cleans)
+        )
+
     return NormalisedDocument(
         text_clean,
         text_norm,
