@@ -125,7 +125,7 @@ ARABIC_MIN_RATIO = 0.5
 # quotes or brackets).
 _SENTENCE_END_RE = re.compile(r"[.!?؟…۔][\"'»”’)\]]*(?= )")
 _SPACE = ord(" ")
-# Tokens above which the strings of equal words are shared (it costs time, and saves memory on long ones).
+# Tokens above which the strings of equal words are shared.
 _SHARE_ABOVE = 20_000
 _LETTER_PAIRS = [(chr(a), b) for a, b in LETTERS.items()]
 
@@ -234,9 +234,11 @@ def normalise_document(text: str) -> NormalisedDocument:
     starts = origin[first]
     ends = origin[last] + 1 if origin_end is None else origin_end[last]
     clean_laid = _laid(out, first, last + 1, pad=4)
-    cleans = clean_laid[:-4].tobytes().decode("utf-16-le").split(" ")[1:-1]
-    norms = SEARCH[clean_laid[:-4]].tobytes().decode("utf-16-le").split(" ")[1:-1]
-    surfaces = _surfaces(text, codes, starts, ends, cleans, origin_end is None)
+    # A long document: one string object per distinct word, not per token (it costs time, saves memory).
+    share = {} if len(first) > _SHARE_ABOVE else None
+    cleans = _shared(clean_laid[:-4].tobytes().decode("utf-16-le").split(" ")[1:-1], share)
+    norms = _shared(SEARCH[clean_laid[:-4]].tobytes().decode("utf-16-le").split(" ")[1:-1], share)
+    surfaces = _shared(_surfaces(text, codes, starts, ends, cleans, origin_end is None), share)
     # Where the space before each word is in the laid-out forms.
     laid_at = np.cumsum(last + 2 - first) - (last + 2 - first)
     if origin_end is None:
@@ -260,11 +262,8 @@ def normalise_document(text: str) -> NormalisedDocument:
     list(map(setitem, repeat(proclitics), words, map(getitem, split_norms, map(slice, lengths))))
     list(map(setitem, repeat(stems), words, map(getitem, split_norms, map(slice, lengths, repeat(None)))))
     list(map(setitem, repeat(stem_starts), words, origin[first[split] + shifts[split]].tolist()))
-    if len(norms) > _SHARE_ABOVE:  # a long document: one string object per distinct word, not per token
-        share: dict[str, str] = {}
-        surfaces, norms, proclitics, stems, cleans = (
-            list(map(share.setdefault, column, column)) for column in (surfaces, norms, proclitics, stems, cleans)
-        )
+    if share is not None:
+        proclitics, stems = _shared(proclitics, share), _shared(stems, share)
 
     return NormalisedDocument(
         text_clean,
@@ -275,6 +274,10 @@ def normalise_document(text: str) -> NormalisedDocument:
         _arabic_ratio(text, codes, wide, removed),
         (surfaces, norms, proclitics, stems, cleans, starts, ends, stem_starts),
     )
+
+
+def _shared(strings: list[str], share: dict[str, str] | None) -> list[str]:
+    return strings if share is None else list(map(share.setdefault, strings, strings))
 
 
 def _surfaces(text, codes, starts, ends, cleans, simple) -> list[str]:

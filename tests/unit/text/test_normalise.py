@@ -132,3 +132,12 @@ def test_proclitic_rules_on_words_that_test_their_edges():
     splits = {t.text: t.proclitic for t in doc.tokens}
     assert splits["وكيم"] == "و" and splits["وكتاب"] == "و" and splits["الرئيس"] == "ال"
     assert splits["الله"] == "" and splits["بوتين"] == "" and splits["ليس"] == ""
+
+
+def test_strings_shared_in_long_documents_give_the_same_record(seed_text, monkeypatch):
+    from khabar.text import normalise
+
+    text = seed_text + "\nﻷمر ﷺ وبالطٓبعِ…"  # ligatures and a composing mark too
+    first = normalise_document(text).to_dict()
+    monkeypatch.setattr(normalise, "_SHARE_ABOVE", 0)
+    assert normalise_document(text).to_dict() == first
