@@ -78,8 +78,9 @@ def normalise(as_json: bool, limit: int, big_mb: float) -> None:
     if as_json:
         click.echo(json.dumps(result))
     else:
+        width = max(map(len, result))
         for key, value in result.items():
-            click.echo(f"{key:>24}: {value}")
+            click.echo(f"{key:>{width}}: {value}")
     if failing:
         click.echo(f"first mismatched article: #{failing[0]}", err=True)
         sys.exit(1)
