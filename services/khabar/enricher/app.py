@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 
 import faust
@@ -90,5 +91,7 @@ def run_worker(settings: Settings, loglevel: str = "warning") -> None:
 
     ensure_topics(settings)
     app = create_app(settings)
+    # The loaded models and tables live for the whole process: keep the garbage collector from rescanning them.
+    gc.freeze()
     worker = faust.Worker(app, loglevel=loglevel, quiet=True)
     worker.execute_from_commandline()
