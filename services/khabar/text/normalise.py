@@ -15,9 +15,10 @@ characters of that array, found with array operations, and each column of their 
 
 from __future__ import annotations
 
+import gc
 import re
 from itertools import repeat
-from operator import getitem, itemgetter, setitem
+from operator import add, getitem, itemgetter, setitem
 from typing import NamedTuple
 
 import numpy as np
@@ -43,7 +44,7 @@ from khabar.text.charmap import (
 from khabar.text.structure import Removed, Repeats, Span, boilerplate_kind, lines, new_span
 from khabar.text.tokenise import proclitic_lengths
 
-__all__ = ["NormalisedDocument", "Removed", "Span", "Token", "normalise_document"]
+__all__ = ["NormalisedDocument", "Removed", "Span", "Token", "normalise_document", "normalise_documents"]
 
 
 class Token(NamedTuple):
@@ -97,7 +98,16 @@ class NormalisedDocument:
     @property
     def tokens(self) -> list[Token]:
         if self._tokens is None:
-            self._tokens = list(map(tuple.__new__, repeat(Token), zip(*self._columns)))
+            # With the collector off: hundreds of new tuples would set off collections that scan every
+            # object alive (tokens of the whole batch included) and find nothing, tokens holding only str
+            # and int. It about halves what making the tokens costs.
+            enabled = gc.isenabled()
+            gc.disable()
+            try:
+                self._tokens = list(map(tuple.__new__, repeat(Token), zip(*self._columns)))
+            finally:
+                if enabled:
+                    gc.enable()
         return self._tokens
 
     def to_dict(self) -> dict:
@@ -128,6 +138,8 @@ _SPACE = ord(" ")
 # Tokens above which the strings of equal words are shared.
 _SHARE_ABOVE = 20_000
 _LETTER_PAIRS = [(chr(a), b) for a, b in LETTERS.items()]
+# Per ``LETTER`` kind: 1 for a letter, 1 << 32 for an Arabic one.
+_LETTER_WEIGHT = np.array([0, 1, 0, 1 << 32], np.int64)
 
 
 def _chunks(text: str, codes: np.ndarray, wide: bool) -> list[tuple[int, int]]:
@@ -193,52 +205,70 @@ def _laid(codes: np.ndarray, starts: np.ndarray, ends: np.ndarray, pad: int = 0)
 
 
 def normalise_document(text: str) -> NormalisedDocument:
-    """Normalise one article (title + blank line + body, as the caller composes it); never raises on a str.
+    """Normalise one article (see ``normalise_documents``)."""
+    return normalise_documents([text])[0]
+
+
+def normalise_documents(texts: list[str]) -> list[NormalisedDocument]:
+    """Normalise a batch of articles (each title + blank line + body, as the caller composes it), each exactly
+    as it would be alone; never raises on a list of str.
 
     Lines are the paragraphs, the first one with text being the title; boilerplate lines and verbatim repeats
-    are removed and listed in ``removed``, and give no tokens. Work is linear in the length of ``text``.
+    are removed and listed in ``removed``, and give no tokens. The articles go through the array work as one
+    text, joined with line feeds (nothing composes across a line feed, and no line or sentence spans one), so
+    that its fixed cost is paid once per batch. Work is linear in the total length.
     """
+    if not texts:
+        return []
+    joined = "\n".join(texts)
+    bases = np.cumsum([0] + [len(t) + 1 for t in texts])  # where each article starts in ``joined``
     # UTF-32 keeps lone surrogates apart, so that surfaces decode back to the very same characters.
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), np.uint32)
     wide = bool(codes.max(initial=0) > 0xFFFF)
-    out, origin, origin_end = _stream(text, codes, wide)
-    clean_lines_all = out.tobytes().decode("utf-16-le").split("\n")  # one per line of the original
+    out, origin, origin_end = _stream(joined, codes, wide)
+    clean_lines_all = out.tobytes().decode("utf-16-le").split("\n")  # one per line of ``joined``
 
-    paragraphs, removed, clean_lines, kept = [], [], [], []
-    repeats = Repeats()
-    for index, start, end in lines(text):
-        clean_line = clean_lines_all[index]  # whitespace is all spaces here
-        if "  " in clean_line or clean_line[:1] == " " or clean_line[-1:] == " ":
-            clean_line = " ".join(clean_line.split())
-        if not clean_line:
-            removed.append(Removed("no_text", start, end, text[start:end]))
-            continue
-        kind = (boilerplate_kind(clean_line) if paragraphs else None) or repeats.kind(clean_line)
-        if kind is not None:
-            removed.append(Removed(kind, start, end, text[start:end]))
-            continue
-        paragraphs.append(new_span(Span, (start, end)))
-        clean_lines.append(clean_line)
-        kept.append(index)
-    text_clean = "\n".join(clean_lines)
-    text_norm = text_clean
-    for letter, normalised in _LETTER_PAIRS:  # str.replace is many times faster than str.translate here
-        text_norm = text_norm.replace(letter, normalised)
+    structures, kept = [], []
+    line_base = 0
+    for text in texts:
+        paragraphs, removed, clean_lines = [], [], []
+        repeats = Repeats()
+        for index, start, end in lines(text):
+            clean_line = clean_lines_all[line_base + index]  # whitespace is all spaces here
+            if "  " in clean_line or clean_line[:1] == " " or clean_line[-1:] == " ":
+                clean_line = " ".join(clean_line.split())
+            if not clean_line:
+                removed.append(Removed("no_text", start, end, text[start:end]))
+                continue
+            kind = (boilerplate_kind(clean_line) if paragraphs else None) or repeats.kind(clean_line)
+            if kind is not None:
+                removed.append(Removed(kind, start, end, text[start:end]))
+                continue
+            paragraphs.append(new_span(Span, (start, end)))
+            clean_lines.append(clean_line)
+            kept.append(line_base + index)
+        text_norm = text_clean = "\n".join(clean_lines)
+        for letter, normalised in _LETTER_PAIRS:  # str.replace is many times faster than str.translate here
+            text_norm = text_norm.replace(letter, normalised)
+        structures.append((text_clean, text_norm, paragraphs, removed))
+        line_base += text.count("\n") + 1
 
     first, last = _token_bounds(out)
-    if len(kept) < len(paragraphs) + len(removed):  # lines were removed: their tokens go too
+    if any(removed for *_, removed in structures):  # lines were removed: their tokens go too
         line = np.zeros(len(clean_lines_all), np.bool_)
         line[kept] = True
         inside = line[np.searchsorted(np.flatnonzero(out == 10), first)]
         first, last = first[inside], last[inside]
     starts = origin[first]
     ends = origin[last] + 1 if origin_end is None else origin_end[last]
+    bounds = np.searchsorted(starts, bases)  # each article's tokens, as a range of token indices
+    counts = np.diff(bounds)
     clean_laid = _laid(out, first, last + 1, pad=4)
     # A long document: one string object per distinct word, not per token (it costs time, saves memory).
-    share = {} if len(first) > _SHARE_ABOVE else None
+    share = {} if counts.max() > _SHARE_ABOVE else None
     cleans = _shared(clean_laid[:-4].tobytes().decode("utf-16-le").split(" ")[1:-1], share)
     norms = _shared(SEARCH[clean_laid[:-4]].tobytes().decode("utf-16-le").split(" ")[1:-1], share)
-    surfaces = _shared(_surfaces(text, codes, starts, ends, cleans, origin_end is None), share)
+    surfaces = _shared(_surfaces(joined, codes, starts, ends, cleans, origin_end is None), share)
     # Where the space before each word is in the laid-out forms.
     laid_at = np.cumsum(last + 2 - first) - (last + 2 - first)
     if origin_end is None:
@@ -249,31 +279,36 @@ def normalise_document(text: str) -> NormalisedDocument:
             at = first[words] + lengths
             return origin[at] != origin[at - 1]
 
-    shifts = proclitic_lengths(clean_laid, laid_at + 1, last + 1 - first, cleans, norms, allowed)
-    sentences = _sentences(text, paragraphs, starts, ends)
-    starts, ends = starts.tolist(), ends.tolist()
+    bounds_list = bounds.tolist()
+    shifts = proclitic_lengths(clean_laid, laid_at + 1, last + 1 - first, cleans, norms, bounds_list, allowed)
+    # Offsets into each article.
+    base = np.repeat(bases[:-1], counts)
+    sentences = _sentences(joined, structures, bases, starts, ends, base, bounds)
+    split = np.flatnonzero(shifts)
+    split_starts = (origin[first[split] + shifts[split]] - base[split]).tolist()
+    starts, ends = (starts - base).tolist(), (ends - base).tolist()
     # Proclitics, stems and stem starts, cut out of the search forms of the words that have a proclitic.
     proclitics = [""] * len(norms)
     stems = norms.copy()
     stem_starts = starts.copy()
-    split = np.flatnonzero(shifts)
     words, lengths = split.tolist(), shifts[split].tolist()
     split_norms = list(map(norms.__getitem__, words))
     list(map(setitem, repeat(proclitics), words, map(getitem, split_norms, map(slice, lengths))))
     list(map(setitem, repeat(stems), words, map(getitem, split_norms, map(slice, lengths, repeat(None)))))
-    list(map(setitem, repeat(stem_starts), words, origin[first[split] + shifts[split]].tolist()))
+    list(map(setitem, repeat(stem_starts), words, split_starts))
     if share is not None:
         proclitics, stems = _shared(proclitics, share), _shared(stems, share)
 
-    return NormalisedDocument(
-        text_clean,
-        text_norm,
-        paragraphs,
-        sentences,
-        removed,
-        _arabic_ratio(text, codes, wide, removed),
-        (surfaces, norms, proclitics, stems, cleans, starts, ends, stem_starts),
-    )
+    columns = (surfaces, norms, proclitics, stems, cleans, starts, ends, stem_starts)
+    ratios = _arabic_ratios(joined, codes, wide, bases, structures)
+    return [
+        NormalisedDocument(
+            text_clean, text_norm, paragraphs, doc_sentences, removed, ratio, tuple(c[a:b] for c in columns)
+        )
+        for (text_clean, text_norm, paragraphs, removed), doc_sentences, ratio, a, b in zip(
+            structures, sentences, ratios, bounds_list, bounds_list[1:]
+        )
+    ]
 
 
 def _shared(strings: list[str], share: dict[str, str] | None) -> list[str]:
@@ -309,28 +344,49 @@ def _token_bounds(out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(first), np.flatnonzero(last)
 
 
-def _sentences(text: str, paragraphs: list[Span], starts: np.ndarray, ends: np.ndarray) -> list[Span]:
-    """Sentences, from the start of their first token to the end of their last: they break at each
-    paragraph and after each sentence end. (A sentence end at the end of a line, or in a removed line, breaks
-    where the next paragraph does anyway.)"""
+def _sentences(joined: str, structures: list, bases, starts, ends, base, bounds) -> list[list[Span]]:
+    """Sentences of each article, from the start of their first token to the end of their last: they break
+    at each paragraph and after each sentence end. (A sentence end at the end of a line, or in a removed
+    line, breaks where the next paragraph does anyway.) Every article starts with a paragraph, so no sentence
+    spans two."""
     if not len(starts):
-        return []
-    marks = list(map(re.Match.end, _SENTENCE_END_RE.finditer(text)))
-    marks += map(itemgetter(0), paragraphs)
-    marks.append(len(text) + 1)
+        return [[] for _ in structures]
+    marks = list(map(re.Match.end, _SENTENCE_END_RE.finditer(joined)))
+    for (*_, paragraphs, _), at in zip(structures, bases.tolist()):
+        marks += map(add, map(itemgetter(0), paragraphs), repeat(at))
+    marks.append(len(joined) + 1)
     breaks = np.unique(np.searchsorted(starts, marks))  # counted in tokens
-    return list(map(new_span, repeat(Span), zip(starts[breaks[:-1]].tolist(), ends[breaks[1:] - 1].tolist())))
+    firsts, lasts = breaks[:-1], breaks[1:] - 1
+    spans = list(
+        map(new_span, repeat(Span), zip((starts[firsts] - base[firsts]).tolist(), (ends[lasts] - base[lasts]).tolist()))
+    )
+    cuts = np.searchsorted(firsts, bounds).tolist()
+    return [spans[a:b] for a, b in zip(cuts, cuts[1:])]
 
 
-def _arabic_ratio(text: str, codes: np.ndarray, wide: bool, removed: list[Removed]) -> float:
-    """Share of Arabic letters among the letters of the kept lines."""
+def _arabic_ratios(joined: str, codes: np.ndarray, wide: bool, bases: np.ndarray, structures: list) -> list[float]:
+    """Share of Arabic letters among the letters of the kept lines of each article."""
     kinds = LETTER[np.minimum(codes, 0xFFFF) if wide else codes]
     if wide:
         for p in np.flatnonzero(codes > 0xFFFF).tolist():
-            kinds[p] = is_letter(text[p]) + 2 * is_arabic_letter(text[p])
-    _, other, _, arabic = np.bincount(kinds, minlength=4).tolist()
-    for r in removed:
-        _, other_removed, _, arabic_removed = np.bincount(kinds[r.start : r.end], minlength=4).tolist()
-        other -= other_removed
-        arabic -= arabic_removed
-    return arabic / (other + arabic) if other + arabic else 0.0
+            kinds[p] = is_letter(joined[p]) + 2 * is_arabic_letter(joined[p])
+    # Letters before each position: other ones in the low 32 bits, Arabic ones above.
+    before = np.zeros(len(codes) + 1, np.int64)
+    np.cumsum(_LETTER_WEIGHT[kinds], out=before[1:])
+    points = []  # (start, end) of each article, then of each of its removed lines
+    bases = bases.tolist()
+    for (*_, removed), at, end in zip(structures, bases, bases[1:]):
+        points += (at, end - 1)
+        for r in removed:
+            points += (at + r.start, at + r.end)
+    totals = before[points].tolist()
+    ratios = []
+    i = 0
+    for *_, removed in structures:
+        count = totals[i + 1] - totals[i]
+        for j in range(i + 2, i + 2 + 2 * len(removed), 2):
+            count -= totals[j + 1] - totals[j]
+        i += 2 + 2 * len(removed)
+        other, arabic = count & 0xFFFFFFFF, count >> 32
+        ratios.append(arabic / (other + arabic) if other + arabic else 0.0)
+    return ratios

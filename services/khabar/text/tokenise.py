@@ -145,10 +145,11 @@ _WEIGHT[0x621:0x64B] = 1
 _WEIGHT[ord("ٱ")] = 1 << 32
 
 
-def proclitic_lengths(laid: np.ndarray, starts: np.ndarray, lengths: np.ndarray, cleans, norms, allowed=None):
+def proclitic_lengths(laid: np.ndarray, starts: np.ndarray, lengths: np.ndarray, cleans, norms, documents, allowed=None):
     """Proclitic length of every word: ``static_proclitic``, else a split that ``evidence_candidates``
     offers and the document supports: the stem, or the stem with the article, occurs as a word of the
-    document (وكيم next to كيم), the shorter proclitic first. ``allowed(words, lengths)``, if given, says
+    document (وكيم next to كيم), the shorter proclitic first. The words of document ``i`` are those from
+    ``documents[i]`` to ``documents[i + 1]``. ``allowed(words, lengths)``, if given, says
     which of these splits may be made (not one inside a ligature): a word whose rule split is refused is
     treated as if no rule split it.
     ``laid`` must have four spaces after the last word."""
@@ -172,15 +173,21 @@ def proclitic_lengths(laid: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
     candidates = np.flatnonzero((result == 0) & (options > 0) & arabic_search).tolist()
     candidates = list(compress(candidates, map(not_, map(_WORDS.__contains__, map(norms.__getitem__, candidates)))))
     if candidates:
-        evidence = set(cleans)
         words = list(map(cleans.__getitem__, candidates))
         one, two = (list(map(getitem, words, repeat(split))) for split in _FROM)
-        one = list(map(or_, map(evidence.__contains__, one), map(evidence.__contains__, map(add, repeat("ال"), one))))
-        two = list(map(or_, map(evidence.__contains__, two), map(evidence.__contains__, map(add, repeat("ال"), two))))
+        one_article, two_article = (list(map(add, repeat("ال"), stems)) for stems in (one, two))
+        by_one, by_two = [], []
+        cuts = np.searchsorted(candidates, documents).tolist()  # the candidates of each document
+        for first, end, a, b in zip(documents, documents[1:], cuts, cuts[1:]):
+            if a == b:
+                continue
+            present = set(cleans[first:end]).__contains__
+            by_one += map(or_, map(present, one[a:b]), map(present, one_article[a:b]))
+            by_two += map(or_, map(present, two[a:b]), map(present, two_article[a:b]))
         if allowed is not None:
-            one = list(map(and_, one, allowed(np.array(candidates), 1).tolist()))
-            two = list(map(and_, two, allowed(np.array(candidates), 2).tolist()))
-        two = list(map(and_, two, (options[candidates] > 1).tolist()))
-        for i, by_one, by_two in compress(zip(candidates, one, two), map(or_, one, two)):
-            result[i] = 1 if by_one else 2
+            by_one = list(map(and_, by_one, allowed(np.array(candidates), 1).tolist()))
+            by_two = list(map(and_, by_two, allowed(np.array(candidates), 2).tolist()))
+        by_two = list(map(and_, by_two, (options[candidates] > 1).tolist()))
+        for i, one_ok, two_ok in compress(zip(candidates, by_one, by_two), map(or_, by_one, by_two)):
+            result[i] = 1 if one_ok else 2
     return result

@@ -4,7 +4,7 @@ import json
 
 from camel_tools.tokenizers.word import simple_word_tokenize
 
-from khabar.text.normalise import Token, normalise_document
+from khabar.text.normalise import Token, normalise_document, normalise_documents
 from khabar.text.reference import mismatches
 
 
@@ -141,3 +141,22 @@ def test_strings_shared_in_long_documents_give_the_same_record(seed_text, monkey
     first = normalise_document(text).to_dict()
     monkeypatch.setattr(normalise, "_SHARE_ABOVE", 0)
     assert normalise_document(text).to_dict() == first
+
+
+def test_a_batch_gives_what_each_article_gives_alone(seed_text):
+    # Edges of the joins: empty and blank articles, a mark that would compose with the line feed before it,
+    # lines removed, beyond-BMP characters and ligatures (which switch the whole batch to the slow path).
+    texts = [seed_text, "", "\n\n", "\u0653ابت وكيم كيم", "عنوان\n\nاقرأ أيضا: خبر\nعنوان", "\U00100000نص ﻷمر ﷺ", seed_text]
+    batch = normalise_documents(texts)
+    assert len(batch) == len(texts)
+    for text, doc in zip(texts, batch):
+        alone = normalise_document(text)
+        assert (doc.to_dict(), doc.tokens, doc.title) == (alone.to_dict(), alone.tokens, alone.title)
+        assert mismatches(text, doc) == []
+    assert normalise_documents([]) == []
+
+
+def test_evidence_for_a_split_comes_from_the_same_article_only():
+    wakim, kim = normalise_documents(["وكيم", "كيم"])
+    assert wakim.tokens[0].proclitic == ""
+    assert normalise_document("وكيم كيم").tokens[0].proclitic == "و"
