@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 from camel_tools.tokenizers.word import simple_word_tokenize
 
 from khabar.text.normalise import Token, normalise_document, normalise_documents
@@ -160,3 +161,16 @@ def test_evidence_for_a_split_comes_from_the_same_article_only():
     wakim, kim = normalise_documents(["وكيم", "كيم"])
     assert wakim.tokens[0].proclitic == ""
     assert normalise_document("وكيم كيم").tokens[0].proclitic == "و"
+
+
+def test_evidence_beyond_eight_characters_and_with_every_key_alike(seed_text, monkeypatch):
+    from khabar.text import tokenise
+
+    text = "وسنغافورية سنغافورية وسنغافوريا ومستشفيات المستشفيات\n" + seed_text
+    doc = normalise_document(text)
+    assert mismatches(text, doc) == []
+    splits = {t.text: t.proclitic for t in doc.tokens}
+    assert splits["وسنغافورية"] == "و" and splits["ومستشفيات"] == "و" and splits["وسنغافوريا"] == ""
+    # Keys that never tell words apart: every answer comes from comparing strings, and is the same.
+    monkeypatch.setattr(tokenise, "_MIX", np.zeros(3, np.uint64))
+    assert normalise_document(text).to_dict() == doc.to_dict()
