@@ -247,12 +247,20 @@ class _Words:
         found = alike.copy()
         for mine, theirs in zip(parts, self.parts):
             found &= theirs[same] == mine
-        # Stems longer than eight characters, and the astronomically rare keys alike of different words.
+        # Stems longer than eight characters, and the astronomically rare keys alike of different words: the
+        # stem is compared with the word found, then looked up among the words of its document.
         unsure = np.flatnonzero(found & (lengths > 8) | alike & ~found)
         cleans, documents = self.cleans, self.documents
-        for i, word, d in zip(unsure.tolist(), words[unsure].tolist(), (parts[2][unsure] >> 32).tolist()):
+        of_document: dict[int, set[str]] = {}  # made when first needed
+        rows = zip(unsure.tolist(), words[unsure].tolist(), (parts[2][unsure] >> 32).tolist(), same[unsure].tolist())
+        for i, word, d, alike_word in rows:
             stem = "ال"[: article[i]] + cleans[word][k[i] :]
-            found[i] = stem in cleans[documents[d] : documents[d + 1]]
+            if cleans[alike_word] == stem:
+                found[i] = True
+                continue
+            if d not in of_document:
+                of_document[d] = set(cleans[documents[d] : documents[d + 1]])
+            found[i] = stem in of_document[d]
         found = found.reshape(4, n)
         return found[0] | found[2], found[1] | found[3]
 
