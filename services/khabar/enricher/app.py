@@ -72,6 +72,7 @@ def create_app(settings: Settings, pipeline: TextPipeline | None = None) -> faus
     async def enrich(stream):
         async for events in stream.take_events(settings.batch_size, within=settings.batch_timeout_s):
             metrics.BATCH_SIZE.observe(len(events))
+            deliveries = []
             for event in events:
                 message = event.message
                 outcome = processor.process(
@@ -79,9 +80,14 @@ def create_app(settings: Settings, pipeline: TextPipeline | None = None) -> faus
                     Origin(message.topic, message.partition, message.offset, message.key, message.timestamp),
                 )
                 target = enriched_topic if outcome.enriched else deadletter_topic
-                await target.send(key=outcome.key, value=outcome.value)
+                # force: send now rather than as a Faust "attachment" published at commit time.
+                deliveries.append(await target.send(key=outcome.key, value=outcome.value, force=True))
                 # Let heartbeats and fetches run between articles: the NLP itself is synchronous CPU work.
                 await asyncio.sleep(0)
+            # The batch's offsets are acknowledged when this loop asks for the next batch: wait until the broker
+            # has every output, so a crash can never commit an offset whose output was lost. A delivery that
+            # fails raises here and stops the worker uncommitted; its successor processes the batch again.
+            await asyncio.gather(*deliveries)
 
     return app
 
