@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
+
+from khabar.text.ner.evaluation import PlainToken, Span
 
 REPO = Path(__file__).resolve().parents[3]
 SHARED = Path(os.environ.get("KHABAR_SHARED_DIR", REPO.parent / "shared"))
@@ -12,28 +13,13 @@ ANERCORP = SHARED / "data/ner/anercorp"
 AQMAR = SHARED / "data/ner/aqmar"
 
 
-@dataclass
-class Tok:
-    text: str
-    start: int
-    end: int
-    stem: str
-    stem_start: int
-
-
-@dataclass
-class Span:
-    start: int
-    end: int
-
-
-def tokenize(text: str) -> list[Tok]:
+def tokenize(text: str) -> list[PlainToken]:
     from camel_tools.tokenizers.word import simple_word_tokenize
 
     out, pos = [], 0
     for w in simple_word_tokenize(text):
         i = text.index(w, pos)
-        out.append(Tok(w, i, i + len(w), w, i))
+        out.append(PlainToken(w, i, i + len(w), w, i))
         pos = i + len(w)
     return out
 

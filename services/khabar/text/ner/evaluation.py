@@ -9,7 +9,9 @@ from .entities import extract_entities
 
 
 @dataclass
-class _Token:
+class PlainToken:
+    """A token without normalisation (stem == text), for tagging pre-tokenised text."""
+
     text: str
     start: int
     end: int
@@ -18,7 +20,7 @@ class _Token:
 
 
 @dataclass
-class _Span:
+class Span:
     start: int
     end: int
 
@@ -33,10 +35,10 @@ def articles_as_bio(tagger, sents: list[tuple[list[str], list[str]]], n: int) ->
         for si, (words, _) in enumerate(chunk):
             s0 = len(text)
             for wi, w in enumerate(words):
-                toks.append(_Token(w, len(text), len(text) + len(w), w, len(text)))
+                toks.append(PlainToken(w, len(text), len(text) + len(w), w, len(text)))
                 where.append((si, wi))
                 text += w + " "
-            spans_.append(_Span(s0, len(text)))
+            spans_.append(Span(s0, len(text)))
             text += "\n"
         mentions, _ = extract_entities(text, toks, spans_, tagger)
         starts = [t.start for t in toks]
