@@ -150,12 +150,15 @@ def origin_key(kind: str, record: dict) -> str | None:
 
 def collect_by_key(reader, keys: set[str], timeout: float = 120, total: int | None = None
                    ) -> dict[str, list[tuple[str, dict]]]:
-    """Outputs whose origin key is in `keys`, a list per key (to expose duplicates), until `total` outputs
-    (default: one per key) arrived or `timeout` seconds passed."""
-    total = len(keys) if total is None else total
+    """Outputs whose origin key is in `keys`, a list per key (to expose duplicates), until every key arrived
+    (or, given `total`, until that many outputs arrived, duplicates included), or `timeout` seconds passed."""
     found: dict[str, list[tuple[str, dict]]] = {}
+
+    def done() -> bool:
+        return sum(map(len, found.values())) >= total if total is not None else found.keys() >= keys
+
     deadline = time.monotonic() + timeout
-    while sum(map(len, found.values())) < total and time.monotonic() < deadline:
+    while not done() and time.monotonic() < deadline:
         for kind, record in reader.records():
             key = origin_key(kind, record)
             if key in keys:
