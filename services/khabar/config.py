@@ -21,7 +21,7 @@ def _doc(default, help_text: str):
 @dataclass(frozen=True)
 class Settings:
     # Kafka
-    bootstrap_servers: str = _doc("127.0.0.1:9092", "Kafka bootstrap servers (host:port[,host:port]).")
+    bootstrap_servers: str = _doc("127.0.0.1:9092", "Kafka bootstrap servers (host:port[,host:port]); default: the local broker's port.")
     raw_topic: str = _doc("articles.raw", "Topic the producer writes raw articles to.")
     enriched_topic: str = _doc("articles.enriched", "Topic the enricher writes enriched articles to.")
     deadletter_topic: str = _doc("articles.deadletter", "Topic for records that could not be enriched, with the reason.")
@@ -56,6 +56,9 @@ class Settings:
             if raw is not None:
                 values[f.name] = _coerce(f, raw)
         values.update(overrides)
+        if "bootstrap_servers" not in values and "kafka_port" in values:
+            # Moving the local broker moves the default clients with it.
+            values["bootstrap_servers"] = f"127.0.0.1:{values['kafka_port']}"
         return cls(**values)
 
     def replace(self, **changes) -> "Settings":

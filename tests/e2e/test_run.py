@@ -16,8 +16,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
 
 def test_run_replays_the_seeds_prints_the_summary_and_stops_everything(tmp_path):
     settings = Settings.from_env({}, kafka_port=free_port(), kafka_controller_port=free_port(),
-                                 bootstrap_servers="", worker_port=free_port(), state_dir=tmp_path / "state")
-    settings = settings.replace(bootstrap_servers=f"127.0.0.1:{settings.kafka_port}")
+                                 worker_port=free_port(), state_dir=tmp_path / "state")
     result = subprocess.run([sys.executable, "-m", "khabar", "run", "--timeout", "120"],
                             env={**os.environ, **settings.to_env()}, capture_output=True, text=True, timeout=400)
 

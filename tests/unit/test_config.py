@@ -25,3 +25,9 @@ def test_to_env_round_trips():
 
 def test_every_setting_is_documented():
     assert all(help_text for _, _, help_text in Settings.describe())
+
+
+def test_moving_the_local_broker_moves_the_default_bootstrap_servers():
+    assert Settings.from_env({"KHABAR_KAFKA_PORT": "19092"}).bootstrap_servers == "127.0.0.1:19092"
+    explicit = {"KHABAR_KAFKA_PORT": "19092", "KHABAR_BOOTSTRAP_SERVERS": "kafka:9092"}
+    assert Settings.from_env(explicit).bootstrap_servers == "kafka:9092"

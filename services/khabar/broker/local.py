@@ -74,6 +74,10 @@ class LocalBroker:
         if pid is not None:
             self.wait_ready(timeout, pid)
             return 0.0
+        for port in (self.port, self.controller_port):
+            if _port_open(port):
+                raise BrokerError(f"port {port} is already in use by another program: stop it, or choose free ports "
+                                  "with KHABAR_KAFKA_PORT and KHABAR_KAFKA_CONTROLLER_PORT")
         self.resolve_jars()
         config = self._write_config()
         self._format(config)

@@ -1,8 +1,11 @@
 """The local broker's bookkeeping, without starting Java."""
 
+import socket
 import subprocess
 
-from khabar.broker.local import LocalBroker
+import pytest
+
+from khabar.broker.local import BrokerError, LocalBroker
 
 
 def broker(tmp_path) -> LocalBroker:
@@ -34,3 +37,12 @@ def test_config_is_rendered_with_the_ports_and_data_dir(tmp_path):
     config = b._write_config().read_text()
     assert "listeners=PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093" in config
     assert f"log.dirs={b.home / 'data'}" in config
+
+
+def test_a_port_taken_by_another_program_is_refused_with_what_to_do(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        b = LocalBroker(taken.getsockname()[1], 19093, tmp_path / "kafka", tmp_path / "cache")
+        with pytest.raises(BrokerError, match="already in use by another program.*KHABAR_KAFKA_PORT"):
+            b.up()
