@@ -16,6 +16,7 @@ import pytest
 from khabar.broker.local import LocalBroker
 from khabar.config import PROJECT_ROOT, Settings
 from khabar.producer.sources import raw_record, read_paths
+from shared_data import absent_reason, shared_data
 
 
 def free_port() -> int:
@@ -27,10 +28,10 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     """The third-party data beside the clone (../shared); tests that need it skip in a user's bare clone."""
-    path = Path(os.environ.get("KHABAR_SHARED_DIR", PROJECT_ROOT.parent / "shared"))
-    if not (path / "data").is_dir():
-        pytest.skip(f"{path}/data is absent: these tests read the shared data set that CI provides beside the clone")
-    return path
+    data = shared_data()
+    if not data.is_dir():
+        pytest.skip(absent_reason(data))
+    return data.parent
 
 
 @pytest.fixture(scope="session")

@@ -1,16 +1,9 @@
-"""Shared helpers for the NER tests: shared-data location and a tokeniser with character offsets."""
+"""Shared helpers for the NER tests: a tokeniser with character offsets and a sentence splitter."""
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 from khabar.text.ner.evaluation import PlainToken, Span
-
-REPO = Path(__file__).resolve().parents[3]
-SHARED = Path(os.environ.get("KHABAR_SHARED_DIR", REPO.parent / "shared"))
-ANERCORP = SHARED / "data/ner/anercorp"
-AQMAR = SHARED / "data/ner/aqmar"
 
 
 def tokenize(text: str) -> list[PlainToken]:

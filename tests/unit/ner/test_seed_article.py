@@ -1,13 +1,12 @@
 """The seed article's main people, places and organisations come out, short forms merged."""
-from pathlib import Path
-
+from khabar.config import PROJECT_ROOT
 from khabar.text.ner import extract_entities, load_tagger
 
-from .helpers import REPO, sentence_spans, tokenize
+from .helpers import sentence_spans, tokenize
 
 
 def _entities():
-    text = next(Path(REPO / "seeds").glob("*.txt")).read_text(encoding="utf-8")
+    text = next((PROJECT_ROOT / "seeds").glob("*.txt")).read_text(encoding="utf-8")
     mentions, entities = extract_entities(text, tokenize(text), sentence_spans(text), load_tagger())
     for m in mentions:
         assert text[m.start:m.end] == m.text

@@ -5,7 +5,12 @@ from click.testing import CliRunner
 
 from khabar.text.ner import extract_entities, load_tagger
 
-from .helpers import ANERCORP, AQMAR, sentence_spans, tokenize
+from shared_data import absent_reason, shared_data
+
+from .helpers import sentence_spans, tokenize
+
+ANERCORP = shared_data("ner/anercorp")
+AQMAR = shared_data("ner/aqmar")
 
 
 def test_default_tagger_tags_batches():
@@ -56,7 +61,7 @@ def test_proclitics_are_stripped_from_mentions():
     assert "لكيم" not in {e.name for e in entities}
 
 
-@pytest.mark.skipif(not (ANERCORP / "train.tsv").exists(), reason="shared data absent (set KHABAR_SHARED_DIR)")
+@pytest.mark.skipif(not (ANERCORP / "train.tsv").exists(), reason=absent_reason(ANERCORP / "train.tsv"))
 def test_eval_ner_cli_reads_aqmar_tags():
     from khabar.cli.ner import eval_ner
 

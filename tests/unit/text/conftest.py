@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from khabar.config import PROJECT_ROOT
 from khabar.text.corpus import saudinewsnet_dir, saudinewsnet_documents
+from shared_data import absent_reason
 
-SEED = Path(__file__).resolve().parents[3] / "seeds" / "000_059d5603d6d85883.txt"
+SEED = PROJECT_ROOT / "seeds" / "000_059d5603d6d85883.txt"
 
 
 @pytest.fixture(scope="session")
@@ -17,8 +17,8 @@ def seed_text() -> str:
 
 
 @pytest.fixture(scope="session")
-def saudinewsnet() -> list[str]:
+def saudinewsnet(shared_dir) -> list[str]:
     """SaudiNewsNet documents (title + blank line + content); skipped when the shared data is absent."""
     if not any(saudinewsnet_dir().glob("*.zip")):
-        pytest.skip(f"SaudiNewsNet not found in {saudinewsnet_dir()} (set KHABAR_SHARED_DIR)")
+        pytest.skip(absent_reason(saudinewsnet_dir() / "*.zip"))
     return list(saudinewsnet_documents())
