@@ -1,5 +1,6 @@
 # The two commands of the README: `make run` (the whole pipeline on the seed articles) and `make test`.
-# Both set up everything they need on a fresh machine with Python 3.11, a JDK 17 and Maven.
+# Both set up everything they need on a fresh machine with Python 3.11, a JDK 17, Maven and cargo (the text core
+# in services/text-core is Rust, compiled when uv installs it).
 
 # uv from PATH, else installed from PyPI on first use.
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
@@ -20,6 +21,7 @@ bench: setup
 	$(UV) run khabar bench normalise --json
 
 setup:
+	@command -v cargo >/dev/null 2>&1 || { echo "khabar needs a Rust toolchain to build services/text-core: install cargo from https://rustup.rs, then run make again" >&2; exit 1; }
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet --user uv
 	$(UV) sync --frozen
 

@@ -141,9 +141,20 @@ def dockerfile_commands() -> list:
     return list(dockerfile.parse_file(str(PROJECT_ROOT / "Dockerfile")))
 
 
+def final_stage() -> list:
+    """The instructions of the image's own stage (after the last FROM); earlier stages only build."""
+    commands = dockerfile_commands()
+    last = max(i for i, command in enumerate(commands) if command.cmd == "FROM")
+    return commands[last:]
+
+
 def instruction(name: str):
-    [found] = [command for command in dockerfile_commands() if command.cmd == name]
+    [found] = [command for command in final_stage() if command.cmd == name]
     return found
+
+
+def copied_from_stage(command) -> str | None:
+    return next((flag.split("=", 1)[1] for flag in command.flags if flag.startswith("--from=")), None)
 
 
 def dockerignored(path: str) -> bool:
@@ -153,11 +164,20 @@ def dockerignored(path: str) -> bool:
 
 
 def test_dockerfile_copies_existing_files_that_the_context_keeps():
-    sources = [source for command in dockerfile_commands() if command.cmd == "COPY" for source in command.value[:-1]]
+    copies = [command for command in dockerfile_commands() if command.cmd == "COPY"]
+    sources = [source for command in copies if copied_from_stage(command) is None for source in command.value[:-1]]
     assert {"pyproject.toml", "uv.lock", "services", "schemas"} <= set(sources)
     for source in sources:
         assert (PROJECT_ROOT / source).exists(), source
         assert not dockerignored(source), f"{source} is copied but excluded by .dockerignore"
+    # What is copied from another stage comes from one defined before it.
+    stages: list[str] = []
+    for command in dockerfile_commands():
+        if command.cmd == "FROM" and len(command.value) == 3 and command.value[1].upper() == "AS":
+            stages.append(command.value[2])
+        if command.cmd == "COPY" and copied_from_stage(command) is not None:
+            assert copied_from_stage(command) in stages, command.original
+    assert not dockerignored("services/text-core/src/lib.rs") and dockerignored("services/text-core/target")
 
 
 def test_dockerfile_installs_the_locked_environment_and_runs_khabar():

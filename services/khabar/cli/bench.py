@@ -21,75 +21,52 @@ def bench() -> None:
 @click.option("--articles", "limit", default=1000, show_default=True, help="How many articles.")
 @click.option("--big-mb", default=5.0, show_default=True, help="Size of the one big article (0: skip).")
 def normalise(as_json: bool, limit: int, big_mb: float) -> None:
-    """Normalisation: the chained camel-tools calls (baseline) against normalise_documents, in one run.
+    """Normalisation: the chained camel-tools calls (baseline) against normalise_document, in one run.
 
     The baseline is normalize_unicode, arclean, dediac_ar, the alef / alef-maksura / teh-marbuta
     normalisations and simple_word_tokenize on each whole document. Ours also finds the structure, removes
-    boilerplate, and gives offsets and proclitics; it is timed on batches of ``BATCH`` articles, as the worker
-    enriches them, with its Token objects made (``ratio``), and one article at a time too. It keeps nothing
-    from one batch to the next, so every batch costs what a new one does. Every article of the batched run is
-    then checked against the reference (forms, offsets and proclitics; not timed), and one big article made
-    of concatenated articles is timed on its own.
+    boilerplate, and gives Token objects with offsets and proclitics (``ratio``); it is timed again with the
+    record's dicts made, as the pipeline makes them. Every article is then checked against the reference
+    (forms, offsets and proclitics; not timed), and one big article made of concatenated articles is timed
+    on its own.
     """
     from khabar.text.charmap import camel_tokens
     from khabar.text.corpus import saudinewsnet_dir, saudinewsnet_documents
-    from khabar.text.normalise import normalise_document, normalise_documents
+    from khabar.text.normalise import normalise_document
     from khabar.text.reference import mismatches
 
     documents = list(saudinewsnet_documents(limit))
     if not documents:
         raise click.ClickException(f"no SaudiNewsNet articles in {saudinewsnet_dir()}")
     size_mb = sum(len(d.encode("utf-8")) for d in documents) / 1e6
-    batches = [documents[i : i + BATCH] for i in range(0, len(documents), BATCH)]
 
     def baseline() -> None:
         for document in documents:
             camel_tokens(document)
 
-    def with_tokens() -> None:
-        for batch in batches:
-            for doc in normalise_documents(batch):
-                doc.tokens  # Token objects, as the NER stage takes them
-
-    def forms() -> None:
-        for batch in batches:
-            normalise_documents(batch)
+    def ours() -> None:
+        for document in documents:
+            normalise_document(document)
 
     def with_record() -> None:
-        for batch in batches:
-            for doc in normalise_documents(batch):
-                doc.to_dict()  # as the pipeline does
-
-    def one_at_a_time() -> None:
         for document in documents:
-            normalise_document(document).tokens
+            normalise_document(document).to_dict()  # as the pipeline does
 
     for document in documents[:50]:  # lazy parts on both sides (regex caches)
         camel_tokens(document)
         normalise_document(document).to_dict()
-    baseline_s, ours_s, forms_s, record_s, one_s = _timed([baseline, with_tokens, forms, with_record, one_at_a_time])
+    baseline_s, ours_s, record_s = _timed([baseline, ours, with_record])
 
-    failing = [
-        i
-        for start, batch in zip(range(0, len(documents), BATCH), batches)
-        for i, (document, doc) in enumerate(zip(batch, normalise_documents(batch)), start)
-        if mismatches(document, doc)
-    ]
+    failing = [i for i, document in enumerate(documents) if mismatches(document, normalise_document(document))]
     result = {
         "articles": len(documents),
         "mb": round(size_mb, 3),
-        "batch": BATCH,
         "baseline_mb_s": round(size_mb / baseline_s, 3),
-        # normalise_documents on batches, and its Token objects.
         "mb_s": round(size_mb / ours_s, 3),
         "articles_per_s": round(len(documents) / ours_s, 1),
         "ratio": round(baseline_s / ours_s, 2),
-        # Batched, without making Token objects (forms, offsets and structure only).
-        "ratio_without_token_objects": round(baseline_s / forms_s, 2),
-        # Batched, with Token objects and the record's dicts (to_dict), as the pipeline makes them.
+        # With the record's dicts (to_dict), as the pipeline makes them.
         "ratio_with_to_dict": round(baseline_s / record_s, 2),
-        # normalise_document one article at a time, with Token objects.
-        "ratio_one_at_a_time": round(baseline_s / one_s, 2),
         "identical": not failing,
         "mismatched_articles": len(failing),
     }
@@ -106,10 +83,6 @@ def normalise(as_json: bool, limit: int, big_mb: float) -> None:
     if failing:
         click.echo(f"first mismatched article: #{failing[0]}", err=True)
         sys.exit(1)
-
-
-# Articles per batch, as the worker enriches them.
-BATCH = 32
 
 
 def _timed(functions: list, rounds: int = 3) -> list[float]:
@@ -140,13 +113,10 @@ def _big_article(documents: list[str], big_mb: float, normalise_document) -> dic
     start = time.perf_counter()
     doc = normalise_document(big)
     seconds = time.perf_counter() - start
-    tokens = doc.tokens
-    seconds_with_tokens = time.perf_counter() - start
     return {
         "big_article_mb": round(len(big.encode("utf-8")) / 1e6, 2),
         "big_article_s": round(seconds, 3),
-        "big_article_s_with_token_objects": round(seconds_with_tokens, 3),
-        "big_article_tokens": len(tokens),
+        "big_article_tokens": len(doc.tokens),
         # Everything the document holds, Token objects included.
         "big_article_rss_growth_mb": round(_peak_rss_mb() - before, 1),
     }

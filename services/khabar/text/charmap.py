@@ -4,7 +4,7 @@ The reference chain is ``normalize_unicode`` (NFKC) -> ``arclean`` -> ``dediac_a
 then ``normalize_alef_ar`` -> ``normalize_alef_maksura_ar`` -> ``normalize_teh_marbuta_ar`` for the search
 form. Every step except NFKC composition maps one character at a time, so the whole chain is a per-character
 map (to zero, one or several characters) wherever no composition can happen across characters. The tables
-below hold that map for every BMP character, as numpy arrays, so an article maps at C speed. Characters that
+below hold that map for every BMP character, for the compiled loops of ``normalise``. Characters that
 may compose with the one before them (``RISK``) and characters beyond the BMP go through the real chain,
 one chunk (a starter and the marks after it) at a time.
 """
@@ -109,9 +109,13 @@ def is_arabic_letter(c: str) -> bool:
     return c.isalpha() and any(a <= ord(c) <= b for a, b in _ARABIC_BLOCKS)
 
 
+def letter_kind(c: str) -> int:
+    """What the language check counts ``c`` as: 0 not a letter, 1 a letter, 3 an Arabic letter."""
+    return is_letter(c) + 2 * is_arabic_letter(c)
+
+
 def _tables():
-    """Per BMP character: the chain's output (``LENGTH`` characters of ``FLAT`` from ``FIRST``; ``ONE``, the
-    output when it is one character), whether it may compose with the character before it (``RISK``) or
+    """Per BMP character: the chain's output (``LENGTH`` characters of ``FLAT`` from ``FIRST``), whether it may compose with the character before it (``RISK``) or
     lets composition through (``ATTACHES``: combining marks and composable characters; a chunk that starts
     with any other character normalises on its own), and ``LETTER``: 1 for a letter, 3 for an Arabic one.
     ``CLASS``: the class of each output character.
@@ -132,18 +136,15 @@ def _tables():
     length = np.array(list(map(len, outputs)), np.intp)
     first = np.concatenate(([0], np.cumsum(length)[:-1]))
     flat = np.frombuffer("".join(outputs).encode("utf-16-le", "surrogatepass"), np.uint16)
-    one = np.array([ord(o) if len(o) == 1 else 0 for o in outputs], np.uint16)
-    letter = np.array([is_letter(c) + 2 * is_arabic_letter(c) for c in chars], np.uint8)
+    letter = np.array(list(map(letter_kind, chars)), np.uint8)
     cls = np.full(0x10000, WORD, np.uint8)
     cls[[ord(" "), ord("\n")]] = SPACE
     cls[list(map(ord, PUNCT))] = PUNCTUATION
-    return length, first, flat, one, attaches, risk, letter, cls
+    return length, first, flat, attaches, risk, letter, cls
 
 
 _COMPOSES = _composes_with_previous()
-LENGTH, FIRST, FLAT, ONE, ATTACHES, RISK, LETTER, CLASS = _tables()
-# Characters that the chain leaves as they are.
-SAME = (LENGTH == 1) & (ONE == np.arange(0x10000))
+LENGTH, FIRST, FLAT, ATTACHES, RISK, LETTER, CLASS = _tables()
 
 
 def attaches(c: str) -> bool:

@@ -48,20 +48,6 @@ _MAX_PROMPT_WORDS = 30
 _MAX_CAPTION_WORDS = 25
 
 
-def lines(text: str) -> list[tuple[int, int, int]]:
-    """Non-blank lines of ``text``, trimmed, as (index among the lines split at LF, start, end): the candidate
-    paragraphs (the first is the title)."""
-    spans = []
-    start = 0
-    for index, line in enumerate(text.split("\n")):
-        stripped = line.strip()
-        if stripped:
-            first = start + len(line) - len(line.lstrip())
-            spans.append((index, first, first + len(stripped)))
-        start += len(line) + 1
-    return spans
-
-
 def boilerplate_kind(clean_line: str) -> str | None:
     """The kind of boilerplate a line is, from its display form (whitespace collapsed), or None for text."""
     m = _PROMPT_RE.match(clean_line)
