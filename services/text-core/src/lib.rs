@@ -11,7 +11,9 @@ use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::os::raw::c_void;
 
-use pyo3::exceptions::PyValueError;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyType};
@@ -83,7 +85,9 @@ fn table<T: Copy>(tables: &Bound<PyDict>, name: &str, size: usize, from: fn(&[u8
         .ok_or_else(|| PyValueError::new_err(format!("table {name} is missing")))?;
     let bytes = item.cast::<PyBytes>()?.as_bytes();
     if bytes.len() % size != 0 {
-        return Err(PyValueError::new_err(format!("table {name} is not made of {size}-byte items")));
+        return Err(PyValueError::new_err(format!(
+            "table {name} is not made of {size}-byte items"
+        )));
     }
     Ok(bytes.chunks_exact(size).map(from).collect())
 }
@@ -123,21 +127,33 @@ fn owned(py: Python<'_>, ptr: *mut ffi::PyObject) -> PyResult<Bound<'_, PyAny>> 
 fn string_of_bmp<'py>(py: Python<'py>, chars: &[u16]) -> PyResult<Bound<'py, PyAny>> {
     // SAFETY: the buffer holds `chars.len()` 2-byte units.
     owned(py, unsafe {
-        ffi::PyUnicode_FromKindAndData(ffi::PyUnicode_2BYTE_KIND as i32, chars.as_ptr() as *const c_void, chars.len() as isize)
+        ffi::PyUnicode_FromKindAndData(
+            ffi::PyUnicode_2BYTE_KIND as i32,
+            chars.as_ptr() as *const c_void,
+            chars.len() as isize,
+        )
     })
 }
 
 fn string_of_codes<'py>(py: Python<'py>, codes: &[u32]) -> PyResult<Bound<'py, PyAny>> {
     // SAFETY: the buffer holds `codes.len()` 4-byte units.
     owned(py, unsafe {
-        ffi::PyUnicode_FromKindAndData(ffi::PyUnicode_4BYTE_KIND as i32, codes.as_ptr() as *const c_void, codes.len() as isize)
+        ffi::PyUnicode_FromKindAndData(
+            ffi::PyUnicode_4BYTE_KIND as i32,
+            codes.as_ptr() as *const c_void,
+            codes.len() as isize,
+        )
     })
 }
 
 /// An instance of a NamedTuple class, made the way `tuple.__new__(cls, items)` makes it, and left out of
 /// the garbage collector's lists, as CPython leaves a tuple of atoms once it has seen one: one of strings
 /// and integers cannot be part of a cycle, and collections need not scan thousands of them.
-fn named_tuple<'py, const N: usize>(py: Python<'py>, cls: &Bound<'py, PyType>, items: [Bound<'py, PyAny>; N]) -> PyResult<Bound<'py, PyAny>> {
+fn named_tuple<'py, const N: usize>(
+    py: Python<'py>,
+    cls: &Bound<'py, PyType>,
+    items: [Bound<'py, PyAny>; N],
+) -> PyResult<Bound<'py, PyAny>> {
     let cls_ptr = cls.as_type_ptr();
     // SAFETY: a NamedTuple class is a tuple subclass with no fields of its own; its tp_alloc gives a
     // tuple of `items.len()` empty slots, each filled once with a reference it takes over.
@@ -231,7 +247,9 @@ impl Normaliser {
             normaliser.search.len(),
         ];
         if per_character.iter().any(|&n| n != BMP) || normaliser.class_at.iter().any(|t| t.len() != BMP) {
-            return Err(PyValueError::new_err("every per-character table needs one entry per BMP character"));
+            return Err(PyValueError::new_err(
+                "every per-character table needs one entry per BMP character",
+            ));
         }
         if normaliser.rules.len() != 1 << (normaliser.bits.length_shift + 4) {
             return Err(PyValueError::new_err("the rules table does not match its length shift"));
@@ -243,6 +261,43 @@ impl Normaliser {
     /// feeds, trimmed of whitespace as `str.strip` does) as (index among the lines, start, end, display
     /// form with whitespace collapsed).
     fn lines<'py>(&self, py: Python<'py>, text: &Bound<'py, PyString>) -> PyResult<(Stream, Bound<'py, PyList>)> {
+        guarded(|| self.lines_of(py, text))
+    }
+
+    /// Tokens of the kept lines of a stream (Token objects), its sentences (Span objects), and the share of
+    /// Arabic letters among the letters outside the `removed` spans.
+    ///
+    /// Sentences break before the first token that starts at or after each of `breaks` (sentence ends and
+    /// paragraph starts, in any order).
+    fn tokens<'py>(
+        &self,
+        py: Python<'py>,
+        stream: &Stream,
+        kept_lines: Vec<usize>,
+        breaks: Vec<usize>,
+        removed: Vec<(usize, usize)>,
+    ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>, f64)> {
+        guarded(|| self.tokens_of(py, stream, kept_lines, breaks, removed))
+    }
+}
+
+/// A panic (a bug here) raised as a RuntimeError, which the worker turns into a dead letter like any other
+/// failure of one article; PyO3's own PanicException is a BaseException, which would stop the worker.
+fn guarded<T>(work: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("no message");
+        Err(PyRuntimeError::new_err(format!(
+            "khabar_text_core failed (a bug): {message}"
+        )))
+    })
+}
+
+impl Normaliser {
+    fn lines_of<'py>(&self, py: Python<'py>, text: &Bound<'py, PyString>) -> PyResult<(Stream, Bound<'py, PyList>)> {
         let codes = code_points(text)?;
         let stream = self.stream(py, text, codes)?;
         let out_lines: Vec<&[u16]> = stream.out.split(|&u| u == LF).collect();
@@ -269,12 +324,7 @@ impl Normaliser {
         Ok((stream, lines))
     }
 
-    /// Tokens of the kept lines of a stream (Token objects), its sentences (Span objects), and the share of
-    /// Arabic letters among the letters outside the `removed` spans.
-    ///
-    /// Sentences break before the first token that starts at or after each of `breaks` (sentence ends and
-    /// paragraph starts, in any order).
-    fn tokens<'py>(
+    fn tokens_of<'py>(
         &self,
         py: Python<'py>,
         stream: &Stream,
@@ -284,7 +334,9 @@ impl Normaliser {
     ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>, f64)> {
         let mut kept = vec![false; stream.lines];
         for line in kept_lines {
-            *kept.get_mut(line).ok_or_else(|| PyValueError::new_err("no such line"))? = true;
+            *kept
+                .get_mut(line)
+                .ok_or_else(|| PyValueError::new_err("no such line"))? = true;
         }
         let bounds = self.token_bounds(&stream.out, &kept);
         let out = &stream.out;
@@ -307,8 +359,16 @@ impl Normaliser {
                 Entry::Occupied(entry) => entry.into_mut(),
                 Entry::Vacant(entry) => {
                     let clean_string = string_of_bmp(py, clean)?;
-                    let norm_string = if norm == clean { clean_string.clone() } else { string_of_bmp(py, &norm)? };
-                    entry.insert(WordStrings { clean: clean_string, norm: norm_string, stem: None })
+                    let norm_string = if norm == clean {
+                        clean_string.clone()
+                    } else {
+                        string_of_bmp(py, &norm)?
+                    };
+                    entry.insert(WordStrings {
+                        clean: clean_string,
+                        norm: norm_string,
+                        stem: None,
+                    })
                 }
             };
             let (start, end) = (starts[i], ends[i]);
@@ -317,7 +377,9 @@ impl Normaliser {
                 word.clean.clone()
             } else {
                 // SAFETY: a substring of the article, within its bounds.
-                owned(py, unsafe { ffi::PyUnicode_Substring(stream.text.as_ptr(), start as isize, end as isize) })?
+                owned(py, unsafe {
+                    ffi::PyUnicode_Substring(stream.text.as_ptr(), start as isize, end as isize)
+                })?
             };
             let start_int = start.into_pyobject(py)?.into_any();
             let (proclitic, stem, stem_start) = if k == 0 {
@@ -339,10 +401,23 @@ impl Normaliser {
                         stem
                     }
                 };
-                (proclitic, stem, (stream.origin[a + k] as usize).into_pyobject(py)?.into_any())
+                (
+                    proclitic,
+                    stem,
+                    (stream.origin[a + k] as usize).into_pyobject(py)?.into_any(),
+                )
             };
             let end_int = end.into_pyobject(py)?.into_any();
-            let items = [surface, word.norm.clone(), proclitic, stem, word.clean.clone(), start_int, end_int, stem_start];
+            let items = [
+                surface,
+                word.norm.clone(),
+                proclitic,
+                stem,
+                word.clean.clone(),
+                start_int,
+                end_int,
+                stem_start,
+            ];
             tokens.push(named_tuple(py, token_type, items)?);
         }
         let tokens = PyList::new(py, tokens)?;
@@ -365,9 +440,7 @@ impl Normaliser {
         let ratio = self.arabic_ratio(py, &stream.codes, &removed)?;
         Ok((tokens, sentences, ratio))
     }
-}
 
-impl Normaliser {
     fn attaches(&self, py: Python<'_>, code: u32) -> PyResult<bool> {
         if (code as usize) < BMP {
             return Ok(self.attaches[code as usize]);
@@ -416,7 +489,10 @@ impl Normaliser {
             let chunk = string_of_codes(py, &codes[start..end])?;
             let clean = self.chunk_clean.bind(py).call1((chunk,))?;
             let clean = clean.cast::<PyString>()?;
-            for u in code_points(clean)?.into_iter().flat_map(|c| char_of(c).encode_utf16(&mut [0; 2]).to_vec()) {
+            for u in code_points(clean)?
+                .into_iter()
+                .flat_map(|c| char_of(c).encode_utf16(&mut [0; 2]).to_vec())
+            {
                 out.push(u);
                 origin.push(start as u32);
                 origin_end.push(end as u32);
@@ -471,7 +547,7 @@ impl Normaliser {
     /// what one original character gave (`origin`, per character of the word).
     fn proclitic_length(&self, clean: &[u16], norm: &[u16], words: &FxHashSet<&[u16]>, origin: &[u32]) -> usize {
         let bits = &self.bits;
-        let mut shape = (clean.len().min(8) as usize) << bits.length_shift;
+        let mut shape = clean.len().min(8) << bits.length_shift;
         for (at, table) in self.class_at.iter().enumerate() {
             if let Some(&u) = clean.get(at) {
                 shape |= table[u as usize] as usize;
@@ -479,9 +555,16 @@ impl Normaliser {
         }
         let rules = self.rules[shape];
         let arabic = clean.iter().all(|&u| (ARABIC_FIRST..=ARABIC_LAST).contains(&u));
-        let arabic_search = arabic || clean.iter().all(|&u| (ARABIC_FIRST..=ARABIC_LAST).contains(&u) || u == ALEF_WASLA);
+        let arabic_search = arabic
+            || clean
+                .iter()
+                .all(|&u| (ARABIC_FIRST..=ARABIC_LAST).contains(&u) || u == ALEF_WASLA);
         let allowed = |k: usize| origin[k] != origin[k - 1];
-        let mut k = if arabic { (rules & bits.article_mask) as usize } else { 0 };
+        let mut k = if arabic {
+            (rules & bits.article_mask) as usize
+        } else {
+            0
+        };
         if k > 0 && rules & bits.maybe_not_definite != 0 && self.not_definite.contains(norm) {
             k = 0;
         }
@@ -517,25 +600,29 @@ impl Normaliser {
     }
 
     fn arabic_ratio(&self, py: Python<'_>, codes: &[u32], removed: &[(usize, usize)]) -> PyResult<f64> {
-        let mut kinds = vec![0u64; 4];
-        let mut count = |range: &[u32], sign: i64| -> PyResult<()> {
-            for &c in range {
-                let kind = if (c as usize) < BMP {
-                    self.letter[c as usize]
-                } else {
-                    self.letter_wide.bind(py).call1((char_of(c),))?.extract()?
-                };
-                kinds[kind as usize & 3] = (kinds[kind as usize & 3] as i64 + sign) as u64;
-            }
-            Ok(())
-        };
-        count(codes, 1)?;
+        let mut outside = vec![true; codes.len()];
         for &(start, end) in removed {
-            count(codes.get(start..end).ok_or_else(|| PyValueError::new_err("removed span out of range"))?, -1)?;
+            outside
+                .get_mut(start..end)
+                .ok_or_else(|| PyValueError::new_err("removed span out of range"))?
+                .fill(false);
         }
-        // Kind 1: a letter; 3: an Arabic letter.
+        // Kind 1: a letter; 3: an Arabic letter (`charmap.letter_kind`).
+        let mut kinds = [0u64; 4];
+        for (&c, _) in codes.iter().zip(&outside).filter(|(_, &keep)| keep) {
+            let kind: u8 = if (c as usize) < BMP {
+                self.letter[c as usize]
+            } else {
+                self.letter_wide.bind(py).call1((char_of(c),))?.extract()?
+            };
+            kinds[kind as usize & 3] += 1;
+        }
         let (other, arabic) = (kinds[1], kinds[3]);
-        Ok(if other + arabic > 0 { arabic as f64 / (other + arabic) as f64 } else { 0.0 })
+        Ok(if other + arabic > 0 {
+            arabic as f64 / (other + arabic) as f64
+        } else {
+            0.0
+        })
     }
 }
 
