@@ -12,8 +12,9 @@ from jsonschema import Draft202012Validator, FormatChecker
 from khabar.config import PROJECT_ROOT
 
 SCHEMA_DIR = PROJECT_ROOT / "schemas"
-SCHEMA_VERSION = 1
 RAW, ENRICHED, DEADLETTER = "raw-article", "enriched-article", "deadletter"
+# The version each topic's records are written in (schemas/<name>.v<version>.json; their schema_version).
+VERSIONS = {RAW: 1, ENRICHED: 2, DEADLETTER: 1}
 
 
 class SchemaError(ValueError):
@@ -21,8 +22,8 @@ class SchemaError(ValueError):
 
 
 @lru_cache(maxsize=None)
-def load(name: str, version: int = SCHEMA_VERSION) -> dict:
-    schema = json.loads((SCHEMA_DIR / f"{name}.v{version}.json").read_text(encoding="utf-8"))
+def load(name: str) -> dict:
+    schema = json.loads((SCHEMA_DIR / f"{name}.v{VERSIONS[name]}.json").read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
     return schema
 
@@ -49,7 +50,7 @@ def validate(name: str, record) -> None:
     try:
         _compiled(name)(record)
     except fastjsonschema.JsonSchemaException as error:
-        raise SchemaError(f"{name} v{SCHEMA_VERSION}: {error.message[:300]}") from error
+        raise SchemaError(f"{name} v{VERSIONS[name]}: {error.message[:300]}") from error
 
 
 def timestamp(moment: datetime | None = None) -> str:

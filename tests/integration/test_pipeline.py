@@ -27,8 +27,10 @@ def test_every_article_sent_comes_out_enriched_with_its_id(settings, worker, out
         record = results[0][1]
         schemas.validate(schemas.ENRICHED, record)
         assert record["id"] == article_id
+        tokens = record["tokens"]
         assert record["token_count"] > 100
-        assert all(record["text"][t["start"]:t["end"]] == t["text"] for t in record["tokens"])
+        assert all(len(column) == record["token_count"] for column in tokens.values())
+        assert all(record["text"][start:end].strip() for start, end in zip(tokens["start"], tokens["end"]))
         assert {e["type"] for e in record["entities"]} & {"PERS", "LOC"}
 
 

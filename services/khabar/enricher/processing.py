@@ -130,7 +130,7 @@ class Processor:
                 data, encoding, truncated = base64.b64encode(value[:limit]).decode("ascii"), "base64", len(value) > limit
         key_text = origin.key.decode("utf-8", "replace") if origin.key is not None else None
         record = {
-            "schema_version": schemas.SCHEMA_VERSION,
+            "schema_version": schemas.VERSIONS[schemas.DEADLETTER],
             "id": rejected.article_id,
             "error": {"reason": rejected.reason, "class": rejected.error_class, "message": str(rejected)[:2000],
                       "stage": rejected.stage},

@@ -39,7 +39,7 @@ def article_id(source: str, locator: str, title: str, body: str) -> str:
 def raw_record(*, source: str, url: str | None, locator: str, title: str, body: str,
                author: str | None = None, published: str | None = None) -> dict:
     return {
-        "schema_version": schemas.SCHEMA_VERSION,
+        "schema_version": schemas.VERSIONS[schemas.RAW],
         "id": article_id(source, locator, title, body),
         "source": source,
         "url": url,

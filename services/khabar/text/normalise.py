@@ -90,14 +90,12 @@ class NormalisedDocument:
         self.tokens = tokens
 
     def to_dict(self) -> dict:
+        """Everything, the tokens as columns: one list per field of Token."""
+        columns = list(map(list, zip(*self.tokens))) or [[] for _ in Token._fields]
         return {
             "text_clean": self.text_clean,
             "text_norm": self.text_norm,
-            # A dict display per token: about twice as fast as dict(zip(Token._fields, token)).
-            "tokens": [
-                {"text": a, "norm": b, "proclitic": c, "stem": d, "clean": e, "start": f, "end": g, "stem_start": h}
-                for a, b, c, d, e, f, g, h in self.tokens
-            ],
+            "tokens": dict(zip(Token._fields, columns)),
             "paragraphs": [s._asdict() for s in self.paragraphs],
             "sentences": [s._asdict() for s in self.sentences],
             "removed": [r._asdict() for r in self.removed],

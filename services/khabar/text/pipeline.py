@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import time
+
 from khabar import __version__, schemas
 from khabar.text.ner import extract_entities, load_tagger
 from khabar.text.normalise import normalise_document
+
+
+# The columns of the record's tokens, as its schema lists them.
+TOKEN_COLUMNS = schemas.load(schemas.ENRICHED)["properties"]["tokens"]["required"]
 
 
 def compose_document(title: str, body: str) -> str:
@@ -32,7 +37,7 @@ class TextPipeline:
         tagged = clock()
         structure = doc.to_dict()
         return {
-            "schema_version": raw["schema_version"],
+            "schema_version": schemas.VERSIONS[schemas.ENRICHED],
             "id": raw["id"],
             "source": raw["source"],
             "url": raw["url"],
@@ -45,7 +50,7 @@ class TextPipeline:
             "text_norm": doc.text_norm,
             "language": {"arabic_ratio": round(doc.arabic_ratio, 4), "is_arabic": doc.is_arabic},
             "structure": {key: structure[key] for key in ("paragraphs", "sentences", "removed")},
-            "tokens": structure["tokens"],
+            "tokens": {field: structure["tokens"][field] for field in TOKEN_COLUMNS},
             "token_count": len(doc.tokens),
             "mentions": [m.to_dict() for m in mentions],
             "entities": [e.to_dict() for e in entities],

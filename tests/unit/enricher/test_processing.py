@@ -42,6 +42,13 @@ def test_a_good_article_is_enriched_and_valid(processor):
     record = json.loads(outcome.value)
     schemas.validate(schemas.ENRICHED, record)
     assert set(record["pipeline"]["stage_seconds"]) == {"parse", "normalise", "tag"}
+    # Tokens as columns of equal length, each row a token of text.
+    tokens, text = record["tokens"], record["text"]
+    assert record["token_count"] > 10 and {len(column) for column in tokens.values()} == {record["token_count"]}
+    rows = zip(tokens["start"], tokens["end"], tokens["norm"], tokens["proclitic"], tokens["stem_start"])
+    for start, end, norm, proclitic, stem_start in rows:
+        assert text[start:end].strip() and norm.startswith(proclitic) and start <= stem_start < end
+    assert "ماكرون" in tokens["norm"] and "بيروت" in tokens["norm"]
 
 
 @pytest.mark.parametrize(("value", "reason", "stage"), [

@@ -82,8 +82,10 @@ def test_empty_and_non_arabic_are_flagged_not_crashed():
 def test_to_dict_is_json(seed_text):
     record = normalise_document(seed_text).to_dict()
     assert json.loads(json.dumps(record, ensure_ascii=False)) == record
-    assert list(record["tokens"][0]) == list(Token._fields)
-    assert record["tokens"][0] == normalise_document(seed_text).tokens[0]._asdict()
+    tokens = normalise_document(seed_text).tokens
+    assert list(record["tokens"]) == list(Token._fields)
+    assert [Token(*row) for row in zip(*record["tokens"].values())] == tokens
+    assert normalise_document("").to_dict()["tokens"] == {field: [] for field in Token._fields}
 
 
 def _kinds(body: str) -> list[str]:
