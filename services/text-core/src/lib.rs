@@ -7,7 +7,6 @@
 //! could join neighbours go back through the real chain (`chunk_clean`). It is checked against the chained
 //! camel-tools calls by the differential and property tests of `tests/unit/text`.
 
-use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::os::raw::c_void;
 
@@ -169,10 +168,12 @@ fn named_tuple<'py, const N: usize>(
 }
 
 /// The Python strings of one distinct word (display form) of an article.
-struct WordStrings<'py> {
+struct Word<'py> {
     clean: Bound<'py, PyAny>,
     norm: Bound<'py, PyAny>,
-    stem: Option<(usize, Bound<'py, PyAny>)>,
+    /// Its proclitic length, proclitic and stem, once known for an occurrence where each character comes
+    /// from an original character of its own (elsewhere a split may not fall inside one that expanded).
+    split: Option<(usize, Bound<'py, PyAny>, Bound<'py, PyAny>)>,
 }
 
 #[pymethods]
@@ -340,35 +341,70 @@ impl Normaliser {
         }
         let bounds = self.token_bounds(&stream.out, &kept);
         let out = &stream.out;
-        let words: FxHashSet<&[u16]> = bounds.iter().map(|&(a, b)| &out[a..=b]).collect();
+        // The distinct words (display forms) of the article, and which one each token is.
+        let mut index: FxHashMap<&[u16], usize> = FxHashMap::with_capacity_and_hasher(bounds.len(), Default::default());
+        let word_of: Vec<usize> = bounds
+            .iter()
+            .map(|&(a, b)| {
+                let next = index.len();
+                *index.entry(&out[a..=b]).or_insert(next)
+            })
+            .collect();
         let starts: Vec<usize> = bounds.iter().map(|&(a, _)| stream.origin[a] as usize).collect();
         let ends: Vec<usize> = bounds.iter().map(|&(_, b)| stream.origin_end[b] as usize).collect();
 
         let token_type = self.token_type.bind(py);
         let empty = PyString::new(py, "").into_any();
-        let mut strings: FxHashMap<&[u16], WordStrings> = FxHashMap::default();
+        let mut words: Vec<Option<Word>> = (0..index.len()).map(|_| None).collect();
         let mut proclitics: FxHashMap<Vec<u16>, Bound<PyAny>> = FxHashMap::default();
         let mut norm = Vec::new();
         let mut tokens = Vec::with_capacity(bounds.len());
         for (i, &(a, b)) in bounds.iter().enumerate() {
             let clean = &out[a..=b];
-            norm.clear();
-            norm.extend(clean.iter().map(|&u| self.search[u as usize]));
-            let k = self.proclitic_length(clean, &norm, &words, &stream.origin[a..=b]);
-            let word = match strings.entry(clean) {
-                Entry::Occupied(entry) => entry.into_mut(),
-                Entry::Vacant(entry) => {
+            let origin = &stream.origin[a..=b];
+            let word = match &mut words[word_of[i]] {
+                Some(word) => word,
+                slot => {
+                    norm.clear();
+                    norm.extend(clean.iter().map(|&u| self.search[u as usize]));
                     let clean_string = string_of_bmp(py, clean)?;
                     let norm_string = if norm == clean {
                         clean_string.clone()
                     } else {
                         string_of_bmp(py, &norm)?
                     };
-                    entry.insert(WordStrings {
+                    slot.insert(Word {
                         clean: clean_string,
                         norm: norm_string,
-                        stem: None,
+                        split: None,
                     })
+                }
+            };
+            // Where each character comes from an original character of its own, the split is the word's.
+            let own_characters = origin.windows(2).all(|pair| pair[1] == pair[0] + 1);
+            let (k, proclitic, stem) = match &word.split {
+                Some((k, proclitic, stem)) if own_characters => (*k, proclitic.clone(), stem.clone()),
+                _ => {
+                    norm.clear();
+                    norm.extend(clean.iter().map(|&u| self.search[u as usize]));
+                    let k = self.proclitic_length(clean, &norm, &index, origin);
+                    let (proclitic, stem) = if k == 0 {
+                        (empty.clone(), word.norm.clone())
+                    } else {
+                        let proclitic = match proclitics.get(&norm[..k]) {
+                            Some(p) => p.clone(),
+                            None => {
+                                let p = string_of_bmp(py, &norm[..k])?;
+                                proclitics.insert(norm[..k].to_vec(), p.clone());
+                                p
+                            }
+                        };
+                        (proclitic, string_of_bmp(py, &norm[k..])?)
+                    };
+                    if own_characters {
+                        word.split = Some((k, proclitic.clone(), stem.clone()));
+                    }
+                    (k, proclitic, stem)
                 }
             };
             let (start, end) = (starts[i], ends[i]);
@@ -382,32 +418,11 @@ impl Normaliser {
                 })?
             };
             let start_int = start.into_pyobject(py)?.into_any();
-            let (proclitic, stem, stem_start) = if k == 0 {
-                (empty.clone(), word.norm.clone(), start_int.clone())
+            let stem_start = if k == 0 {
+                start_int.clone()
             } else {
-                let proclitic = match proclitics.get(&norm[..k]) {
-                    Some(p) => p.clone(),
-                    None => {
-                        let p = string_of_bmp(py, &norm[..k])?;
-                        proclitics.insert(norm[..k].to_vec(), p.clone());
-                        p
-                    }
-                };
-                let stem = match &word.stem {
-                    Some((length, stem)) if *length == k => stem.clone(),
-                    _ => {
-                        let stem = string_of_bmp(py, &norm[k..])?;
-                        word.stem = Some((k, stem.clone()));
-                        stem
-                    }
-                };
-                (
-                    proclitic,
-                    stem,
-                    (stream.origin[a + k] as usize).into_pyobject(py)?.into_any(),
-                )
+                (stream.origin[a + k] as usize).into_pyobject(py)?.into_any()
             };
-            let end_int = end.into_pyobject(py)?.into_any();
             let items = [
                 surface,
                 word.norm.clone(),
@@ -415,7 +430,7 @@ impl Normaliser {
                 stem,
                 word.clean.clone(),
                 start_int,
-                end_int,
+                end.into_pyobject(py)?.into_any(),
                 stem_start,
             ];
             tokens.push(named_tuple(py, token_type, items)?);
@@ -545,7 +560,7 @@ impl Normaliser {
     /// Proclitic length of a word, by the rules table, else by evidence: the stem, or the stem with the
     /// article, is a word of the same article (the shorter proclitic first). A split never falls inside
     /// what one original character gave (`origin`, per character of the word).
-    fn proclitic_length(&self, clean: &[u16], norm: &[u16], words: &FxHashSet<&[u16]>, origin: &[u32]) -> usize {
+    fn proclitic_length(&self, clean: &[u16], norm: &[u16], words: &FxHashMap<&[u16], usize>, origin: &[u32]) -> usize {
         let bits = &self.bits;
         let mut shape = clean.len().min(8) << bits.length_shift;
         for (at, table) in self.class_at.iter().enumerate() {
@@ -583,7 +598,8 @@ impl Normaliser {
         }
         let occurs = |k: usize| {
             let stem = &clean[k..];
-            allowed(k) && (words.contains(stem) || words.contains([&self.article[..], stem].concat().as_slice()))
+            allowed(k)
+                && (words.contains_key(stem) || words.contains_key([&self.article[..], stem].concat().as_slice()))
         };
         let found = if occurs(1) {
             1
