@@ -164,20 +164,27 @@ def _propagate(groups, found, standalone: set[str], freq: dict[str, int]) -> lis
         return []
     longest = max(len(k) for k in known)
     firsts = {k[0] for k in known}
+    bare_of: dict[tuple[str, int], str] = {}  # one _bare per word and split, not per token
     out = []
     for gi, group in enumerate(groups):
         keys = [key(t.text) for t in group]
         i = 0
         while i < len(group):
             match = None
-            bare = _bare(group[i], standalone) if (gi, i) not in taken else None
-            for n in range(min(longest, len(group) - i), 0, -1):
-                if bare not in firsts or any((gi, j) in taken for j in range(i, i + n)):
-                    continue
-                seq = (bare, *keys[i + 1:i + n])
-                if seq in known:
-                    match = (gi, i, i + n, known[seq], PROPAGATED_CONFIDENCE)
-                    break
+            if (gi, i) not in taken:
+                tok = group[i]
+                split = (tok.text, getattr(tok, "stem_start", tok.start) - tok.start)
+                bare = bare_of.get(split)
+                if bare is None:
+                    bare = bare_of[split] = _bare(tok, standalone)
+                if bare in firsts:
+                    for n in range(min(longest, len(group) - i), 0, -1):
+                        if any((gi, j) in taken for j in range(i, i + n)):
+                            continue
+                        seq = (bare, *keys[i + 1:i + n])
+                        if seq in known:
+                            match = (gi, i, i + n, known[seq], PROPAGATED_CONFIDENCE)
+                            break
             if match:
                 out.append(match)
                 i = match[2]

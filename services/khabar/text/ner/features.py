@@ -7,6 +7,7 @@ time each word type's contribution is summed once, cached, and the sentence scor
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _DIACRITICS = re.compile("[\u064b-\u0652\u0670\u0640]")
 _KEY_MAP = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه"})
@@ -26,6 +27,7 @@ def clean(text: str) -> str:
     return _DIACRITICS.sub("", text)
 
 
+@lru_cache(maxsize=1 << 16)  # news repeats its words: most calls are for a word seen recently
 def key(text: str) -> str:
     """Matching key: clean + alef/yaa/taa-marbuta unified (spelling varies across sources)."""
     return _DIACRITICS.sub("", text).translate(_KEY_MAP)
