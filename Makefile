@@ -2,6 +2,9 @@
 # Both set up everything they need on a fresh machine with Python 3.11, a JDK 17, Maven and cargo (the text core
 # in services/text-core is Rust, compiled when uv installs it).
 
+# cargo from PATH, else where rustup installs it (a shell that did not read rustup's profile lines).
+export PATH := $(PATH):$(HOME)/.cargo/bin
+
 # uv from PATH, else installed from PyPI on first use.
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 
