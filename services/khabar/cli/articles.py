@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from khabar.producer.sources import InputError, read_paths
+from khabar.producer.sources import STDIN, InputError, read_paths
 
 _paths = click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
 
@@ -20,7 +20,12 @@ _paths = click.argument("paths", nargs=-1, required=True, type=click.Path(path_t
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
 @click.pass_obj
 def replay(settings, paths, rate, limit, loop, progress) -> None:
-    """Send articles (.txt seeds, .json, .jsonl, .zip feeds, or directories of them) to the raw topic."""
+    """Send articles (.txt seeds, .json, .jsonl, .zip feeds, or directories of them) to the raw topic.
+
+    `-` reads a continuous feed of JSON Lines on standard input (`tail -F feed.jsonl | khabar replay -`),
+    sending each article as its line arrives, until the input closes."""
+    if loop and STDIN in paths:
+        raise click.UsageError("--loop cannot replay standard input (-): it can be read only once")
     from prometheus_client import start_http_server
     from tqdm import tqdm
 
@@ -34,11 +39,16 @@ def replay(settings, paths, rate, limit, loop, progress) -> None:
     sent = failed = invalid = 0
     try:
         with tqdm(unit=" articles", disable=not (sys.stderr.isatty() if progress is None else progress)) as bar:
+
+            def reported(items):  # each invalid input said at once: a feed on stdin may never end
+                for item in items:
+                    if isinstance(item, InputError):
+                        bar.write(f"invalid: {item}", file=sys.stderr)
+                    yield item
+
             while True:
-                report = replayer.replay(read_paths(paths), rate=rate, limit=limit, on_item=bar.update)
+                report = replayer.replay(reported(read_paths(paths)), rate=rate, limit=limit, on_item=bar.update)
                 sent, failed, invalid = sent + len(report.sent), failed + len(report.failed), invalid + len(report.invalid)
-                for problem in report.invalid:
-                    bar.write(f"invalid: {problem}", file=sys.stderr)
                 for article_id, error in report.failed:
                     bar.write(f"not sent: {article_id}: {error}", file=sys.stderr)
                 if not loop:
@@ -70,7 +80,8 @@ def worker(settings, loglevel) -> None:
 @click.option("--indent", type=int, default=None, help="Pretty-print with this indent instead of one line per article.")
 @click.pass_obj
 def enrich(settings, paths, indent) -> None:
-    """Enrich article files without a broker: prints each enriched record as JSON."""
+    """Enrich article files without a broker: prints each enriched record as JSON (`-`: JSON Lines from
+    standard input, each printed as its line arrives)."""
     from khabar.text.pipeline import TextPipeline
 
     pipeline = TextPipeline(settings.ner_backend, settings.ner_model_path)

@@ -1,4 +1,5 @@
-"""Reads articles from files: plain-text seeds, JSON, JSON Lines, and ZIP archives of them (SaudiNewsNet).
+"""Reads articles from files: plain-text seeds, JSON, JSON Lines, and ZIP archives of them (SaudiNewsNet);
+and from a continuous feed of JSON Lines on standard input (the path ``-``), each line as it arrives.
 
 Each input yields either a raw record ready to send or an `InputError` naming the file, the item and the
 reason; one bad item never stops the rest of the replay.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +18,8 @@ from typing import Iterable, Iterator
 from khabar import schemas
 
 SUPPORTED = (".txt", ".json", ".jsonl", ".zip")
+# The path that stands for standard input, read as JSON Lines.
+STDIN = "-"
 # Field names that feeds use for the same thing, first match wins.
 _BODY_FIELDS = ("content", "body", "text")
 _DATE_FIELDS = ("published", "date", "date_extracted")
@@ -52,8 +56,13 @@ def raw_record(*, source: str, url: str | None, locator: str, title: str, body: 
 
 
 def read_paths(paths: Iterable[str | Path]) -> Iterator[dict | InputError]:
-    """Every article under `paths` (files, or directories searched for supported files), in a stable order."""
-    for path in map(Path, paths):
+    """Every article under `paths` (files, or directories searched for supported files), in a stable order;
+    ``-`` reads JSON Lines from standard input until it closes, yielding each line as it arrives."""
+    for path in paths:
+        if str(path) == STDIN:
+            yield from read_lines(sys.stdin.buffer, "stdin")
+            continue
+        path = Path(path)
         if path.is_dir():
             files = sorted(p for p in path.rglob("*") if p.suffix.lower() in SUPPORTED)
             if not files:
@@ -107,12 +116,7 @@ def _read_json_bytes(data: bytes, origin: str, suffix: str) -> Iterator[dict | I
         yield InputError(origin, f"not UTF-8 ({err.reason} at byte {err.start})")
         return
     if suffix == ".jsonl":
-        for number, line in enumerate(text.splitlines(), 1):
-            if line.strip():
-                try:
-                    yield _from_json_object(json.loads(line), f"{origin}:{number}")
-                except json.JSONDecodeError as err:
-                    yield InputError(f"{origin}:{number}", f"not JSON: {err}")
+        yield from _from_json_lines(text.splitlines(), origin)
         return
     try:
         value = json.loads(text)
@@ -124,6 +128,26 @@ def _read_json_bytes(data: bytes, origin: str, suffix: str) -> Iterator[dict | I
             yield _from_json_object(item, f"{origin}[{index}]")
     else:
         yield _from_json_object(value, origin)
+
+
+def read_lines(stream: Iterable[bytes], origin: str) -> Iterator[dict | InputError]:
+    """JSON Lines from a binary stream (a pipe, a socket's file), each line as soon as it is complete."""
+    for number, line in enumerate(stream, 1):
+        try:
+            text = line.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as err:
+            yield InputError(f"{origin}:{number}", f"not UTF-8 ({err.reason} at byte {err.start})")
+            continue
+        yield from _from_json_lines([text], origin, number)
+
+
+def _from_json_lines(lines: Iterable[str], origin: str, first: int = 1) -> Iterator[dict | InputError]:
+    for number, line in enumerate(lines, first):
+        if line.strip():
+            try:
+                yield _from_json_object(json.loads(line), f"{origin}:{number}")
+            except json.JSONDecodeError as err:
+                yield InputError(f"{origin}:{number}", f"not JSON: {err}")
 
 
 def _from_json_object(item, origin: str) -> dict | InputError:

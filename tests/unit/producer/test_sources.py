@@ -83,3 +83,33 @@ def test_a_raw_record_is_taken_as_is_and_checked_against_the_schema(tmp_path):
 def test_missing_file_and_empty_directory(tmp_path):
     missing, empty = list(read_paths([tmp_path / "nope.txt", tmp_path]))
     assert missing.reason == "no such file" and "no .txt" in empty.reason
+
+
+def test_a_feed_on_stdin_gives_each_line_as_it_comes_and_names_bad_lines(monkeypatch):
+    import io
+    import sys
+
+    good = {"title": "خبر", "content": BODY, "url": "https://example.test/feed/1"}
+    lines = [
+        b"\xef\xbb\xbf" + json.dumps(good, ensure_ascii=False).encode(),  # a BOM on the first line
+        b"",
+        b"{not json",
+        b"\xff\xfe",
+        json.dumps(["a list"]).encode(),
+    ]
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"\n".join(lines) + b"\n")))
+    record, *problems = read_paths(["-"])
+    assert record["body"] == BODY and record["url"] == good["url"]
+    assert [(p.origin, p.reason.split(" ")[0]) for p in problems] == [
+        ("stdin:3", "not"), ("stdin:4", "not"), ("stdin:5", "expected")]
+    assert "JSON" in problems[0].reason and "UTF-8" in problems[1].reason
+
+
+def test_stdin_is_read_line_by_line_not_to_the_end():
+    from khabar.producer.sources import read_lines
+
+    def feed():  # a stream that would block after its first line
+        yield json.dumps({"title": "خبر", "content": BODY}, ensure_ascii=False).encode() + b"\n"
+        raise AssertionError("read past the first line")
+
+    assert next(read_lines(feed(), "stdin"))["body"] == BODY
