@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from itertools import islice
 
 import click
 
 from khabar.producer.sources import STDIN, InputError, read_paths
 
+# Articles per replay report (the producer is flushed after each part).
+_REPORT_EVERY = 1000
 _paths = click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
 
 
@@ -46,11 +49,15 @@ def replay(settings, paths, rate, limit, loop, progress) -> None:
                         bar.write(f"invalid: {item}", file=sys.stderr)
                     yield item
 
-            while True:
-                report = replayer.replay(reported(read_paths(paths)), rate=rate, limit=limit, on_item=bar.update)
-                sent, failed, invalid = sent + len(report.sent), failed + len(report.failed), invalid + len(report.invalid)
-                for article_id, error in report.failed:
-                    bar.write(f"not sent: {article_id}: {error}", file=sys.stderr)
+            while True:  # one pass over the paths, sent in parts so that a report never grows without end
+                items = islice(reported(read_paths(paths)), limit or None)
+                while True:
+                    report = replayer.replay(islice(items, _REPORT_EVERY), rate=rate, on_item=bar.update)
+                    sent, failed, invalid = sent + len(report.sent), failed + len(report.failed), invalid + len(report.invalid)
+                    for article_id, error in report.failed:
+                        bar.write(f"not sent: {article_id}: {error}", file=sys.stderr)
+                    if len(report.sent) + len(report.failed) + len(report.invalid) < _REPORT_EVERY:
+                        break
                 if not loop:
                     break
     except KeyboardInterrupt:

@@ -41,15 +41,13 @@ class Replayer:
             client_id="khabar-producer",
         )
 
-    def replay(self, items: Iterable[dict | InputError], *, rate: float = 0, limit: int = 0,
+    def replay(self, items: Iterable[dict | InputError], *, rate: float = 0,
                on_item: Callable[[], None] = lambda: None) -> ReplayReport:
         """Send every record of `items`; invalid items are reported, not sent. Blocks until all are acknowledged."""
         report = ReplayReport()
         started = time.monotonic()
         attempted = 0
         for item in items:
-            if limit and attempted >= limit:
-                break
             attempted += 1
             if isinstance(item, InputError):
                 log.warning("skipped %s", item)
