@@ -1,4 +1,5 @@
-//! The per-character loops of khabar's normalisation (`khabar.text.normalise`), compiled.
+//! The per-character loops of khabar's normalisation (`khabar.text.normalise`), compiled; and the decoding of
+//! its entity tagger's CRF (`crf`).
 //!
 //! Nothing here decides what the forms are: every table (the camel-tools chain per character, character
 //! classes, proclitic rules) and every word list is worked out in Python from camel-tools and the rules
@@ -6,6 +7,8 @@
 //! character at a time, and makes the Python objects of the result; characters where Unicode composition
 //! could join neighbours go back through the real chain (`chunk_clean`). It is checked against the chained
 //! camel-tools calls by the differential and property tests of `tests/unit/text`.
+
+mod crf;
 
 use std::collections::HashMap;
 use std::os::raw::c_void;
@@ -652,5 +655,6 @@ fn char_of(code: u32) -> char {
 fn khabar_text_core(module: &Bound<PyModule>) -> PyResult<()> {
     module.add_class::<Normaliser>()?;
     module.add_class::<Stream>()?;
+    module.add_function(wrap_pyfunction!(crf::crf_decode, module)?)?;
     Ok(())
 }

@@ -1,8 +1,8 @@
-"""Linear-chain CRF inference in numpy from weights exported after crfsuite training.
+"""Linear-chain CRF inference from weights exported after crfsuite training.
 
 Because every feature belongs to one (offset, word type), the emission score of a word type at each
-offset is computed once and cached; tagging a batch is then a gather, a batched Viterbi and a batched
-forward-backward (for per-token confidences), all vectorised over sentences.
+offset is computed once and cached; tagging a batch is then a gather in numpy, and a Viterbi and a
+forward-backward (for per-token confidences) per sentence, compiled (``khabar_text_core.crf_decode``).
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+from khabar_text_core import crf_decode
 
 from .features import PAD_BOS, PAD_EOS, PAD_FEATS, FeatureExtractor
 from .subwords import SubwordClusters
@@ -37,7 +38,7 @@ class CRFTagger:
                  names: dict[str, set[str]] | None = None, warm_vocab: list[str] | None = None):
         self.labels = list(labels)
         self.trans = transitions.astype(np.float64)
-        self._exp_trans = np.exp(self.trans - self.trans.max())
+        self._exp_trans = np.exp(self.trans - self.trans.max())  # shifted: marginals are normalised anyway
         self.offsets = tuple(offsets)
         self.extractor = extractor
         self.name = name
@@ -165,51 +166,6 @@ class CRFTagger:
             E += table[grid[:, p + o:p + o + T], oi]
         return E, lens
 
-    def _viterbi(self, E: np.ndarray, lens: np.ndarray) -> np.ndarray:
-        B, T, L = E.shape
-        delta = E[:, 0].copy()
-        bp = np.zeros((B, T, L), dtype=np.int64)
-        for t in range(1, T):
-            cand = delta[:, :, None] + self.trans[None]
-            bp[:, t] = cand.argmax(1)
-            nd = cand.max(1) + E[:, t]
-            active = (t < lens)[:, None]
-            delta = np.where(active, nd, delta)
-        path = np.zeros((B, T), dtype=np.int64)
-        cur = delta.argmax(1)
-        if T:
-            path[:, T - 1] = cur
-        ar = np.arange(B)
-        for t in range(T - 1, 0, -1):
-            prev = bp[ar, t, cur]
-            cur = np.where(t < lens, prev, cur)
-            path[:, t - 1] = cur
-        return path
-
-    def _marginals(self, E: np.ndarray, lens: np.ndarray) -> np.ndarray:
-        B, T, L = E.shape
-        M = self._exp_trans
-        P = np.exp(E - E.max(2, keepdims=True))
-        alpha = np.empty((B, T, L))
-        a = P[:, 0] / P[:, 0].sum(1, keepdims=True)
-        alpha[:, 0] = a
-        for t in range(1, T):
-            na = (a @ M) * P[:, t]
-            na /= na.sum(1, keepdims=True)
-            a = np.where((t < lens)[:, None], na, a)
-            alpha[:, t] = a
-        beta = np.empty((B, T, L))
-        bt = np.ones((B, L))
-        if T:
-            beta[:, T - 1] = bt
-        for t in range(T - 2, -1, -1):
-            nb = (P[:, t + 1] * bt) @ M.T
-            nb /= nb.sum(1, keepdims=True)
-            bt = np.where((t + 1 < lens)[:, None], nb, 1.0)
-            beta[:, t] = bt
-        m = alpha * beta
-        return m / m.sum(2, keepdims=True)
-
     def tag_sentences(self, sentences: list[list[str]]) -> list[list[tuple[str, float]]]:
         out: list[list[tuple[str, float]] | None] = [None] * len(sentences)
         order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
@@ -232,9 +188,12 @@ class CRFTagger:
                 continue
             batch = [batch[j] for j in nonempty]
             E, lens = self._emissions(batch)
-            path = self._viterbi(E, lens)
-            marg = self._marginals(E, lens)
-            conf = np.take_along_axis(marg, path[:, :, None], 2)[:, :, 0]
+            B, T, _ = E.shape
+            P = np.exp(E - E.max(2, keepdims=True))
+            path, conf = crf_decode(E.tobytes(), P.tobytes(), lens.tolist(), T, self.trans.tobytes(),
+                                    self._exp_trans.tobytes())
+            path = np.frombuffer(path, np.int64).reshape(B, T)
+            conf = np.frombuffer(conf, np.float64).reshape(B, T)
             labels = self.labels
             for j, b in enumerate(nonempty):
                 n = lens[j]
