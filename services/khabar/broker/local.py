@@ -194,7 +194,7 @@ class LocalBroker:
     def _format(self, config: Path) -> None:
         if (self.home / "data" / "meta.properties").exists():
             return
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        cluster_id = _cluster_id()
         result = subprocess.run(
             [self._java(), "-Xmx256m", f"-Dlog4j2.configurationFile={DEPLOY_DIR / 'log4j2.properties'}",
              f"-Dkafka.logs.dir={self.home / 'logs'}", "-cp", f"{self.lib_dir}/*",
@@ -211,6 +211,16 @@ class LocalBroker:
         if not java:
             raise BrokerError("no Java found: install a JDK 17 or newer (Kafka 4 needs it) or set JAVA_HOME")
         return java
+
+
+def _cluster_id() -> str:
+    """A random cluster id as Kafka writes them (URL-safe base64 of a UUID) and, as Kafka's own
+    Uuid.randomUuid does, never starting with "-", which the storage tool would take for an option (one id
+    in 64 did, and the broker then failed to start)."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 def _alive(pid: int) -> bool:

@@ -46,3 +46,15 @@ def test_a_port_taken_by_another_program_is_refused_with_what_to_do(tmp_path):
         b = LocalBroker(taken.getsockname()[1], 19093, tmp_path / "kafka", tmp_path / "cache")
         with pytest.raises(BrokerError, match="already in use by another program.*KHABAR_KAFKA_PORT"):
             b.up()
+
+
+def test_a_cluster_id_never_starts_with_a_dash(monkeypatch):
+    import uuid
+
+    from khabar.broker import local
+
+    # 0xF8 encodes to "-" first in URL-safe base64: the storage tool would read "-t -..." as two options.
+    drawn = iter([uuid.UUID(bytes=b"\xf8" + bytes(15)), uuid.UUID(bytes=b"\x01" + bytes(15))])
+    monkeypatch.setattr(local.uuid, "uuid4", lambda: next(drawn))
+    cluster_id = local._cluster_id()
+    assert cluster_id == "AQAAAAAAAAAAAAAAAAAAAA" and next(drawn, None) is None
