@@ -1,4 +1,5 @@
-"""A worker killed mid-stream loses nothing: its successor picks up from the last committed offset."""
+"""A worker killed mid-stream loses nothing: its successor picks up from the last committed offset. A broker
+that goes away and comes back: the worker waits, says it is not ready, and carries on."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ import time
 
 import pytest
 
-from conftest import WorkerProcess, collect_by_key, seed_variants
+from conftest import WorkerProcess, collect_by_key, free_port, seed_variants
+from khabar.broker.local import LocalBroker
+from khabar.broker.outputs import OutputReader
+from khabar.broker.topics import ensure_topics
 from khabar.producer.replay import Replayer
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos]
@@ -34,3 +38,50 @@ def test_killing_the_worker_mid_stream_loses_no_article(settings, worker, output
         assert all(kind == "enriched" for results in (*first.values(), *rest.values()) for kind, _ in results)
     finally:
         successor.stop()
+
+
+def test_the_worker_rides_out_a_broker_outage_without_flooding_its_log(settings, tmp_path):
+    # A broker of this test's own: the session's must stay up for the others.
+    broker = LocalBroker(free_port(), free_port(), tmp_path / "kafka", settings.cache_dir)
+    broker.up(timeout=180)
+    settings = settings.replace(bootstrap_servers=broker.bootstrap)
+    ensure_topics(settings)
+    worker = reader = None
+    try:
+        worker = WorkerProcess(settings, tmp_path / "worker.log").start()
+        reader = OutputReader(settings)
+        before, *after = seed_variants(6)
+
+        def send(records):
+            replayer = Replayer(settings)
+            replayer.replay(records)
+            replayer.close()
+
+        send([before])
+        assert collect_by_key(reader, {before["id"]}, timeout=60).keys() == {before["id"]}
+        reader.close()
+        reader = None
+        lines_before = len(worker.log_path.read_text(errors="replace").splitlines())
+
+        broker.down()
+        outage = time.monotonic()
+        while time.monotonic() - outage < 20:  # past the session timeout (15 s)
+            assert worker.alive(), worker.log_tail()
+            time.sleep(1)
+        assert worker.get("/readyz")[0] == 503
+        broker.up(timeout=180)
+
+        reader = OutputReader(settings)
+        send(after)
+        found = collect_by_key(reader, {r["id"] for r in after}, timeout=120)
+        assert found.keys() == {r["id"] for r in after}, worker.log_tail()
+        assert worker.alive() and worker.ready()
+        # Without the repeat filter aiokafka logged about 100 lines a second while the broker was away.
+        outage_lines = len(worker.log_path.read_text(errors="replace").splitlines()) - lines_before
+        assert outage_lines < 100, worker.log_tail(60)
+    finally:
+        if reader is not None:
+            reader.close()
+        if worker is not None:
+            worker.stop()
+        broker.down()

@@ -13,6 +13,7 @@ from khabar import __version__
 from khabar.config import Settings
 from khabar.enricher import metrics
 from khabar.enricher.lag import REFRESH_S, ConsumerLag
+from khabar.enricher.logs import quiet_repeats
 from khabar.enricher.processing import Origin, Processor
 from khabar.text.pipeline import TextPipeline
 
@@ -99,5 +100,6 @@ def run_worker(settings: Settings, loglevel: str = "warning") -> None:
     app = create_app(settings)
     # The loaded models and tables live for the whole process: keep the garbage collector from rescanning them.
     gc.freeze()
+    quiet_repeats("aiokafka")  # a broker outage would otherwise log ~100 lines a second
     worker = faust.Worker(app, loglevel=loglevel, quiet=True)
     worker.execute_from_commandline()
