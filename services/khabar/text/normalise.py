@@ -19,7 +19,6 @@ import re
 from typing import NamedTuple
 
 import numpy as np
-from khabar_text_core import Normaliser
 
 from khabar.text.charmap import (
     ATTACHES,
@@ -37,6 +36,7 @@ from khabar.text.charmap import (
     chunk_clean,
     letter_kind,
 )
+from khabar.text.core import Normaliser
 from khabar.text.structure import Removed, Repeats, Span, boilerplate_kind, new_span
 from khabar.text.tokenise import rule_tables
 

@@ -13,7 +13,8 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-from khabar_text_core import crf_decode
+
+from khabar.text.core import crf_decode
 
 from .features import PAD_BOS, PAD_EOS, PAD_FEATS, FeatureExtractor
 from .subwords import SubwordClusters
