@@ -114,8 +114,10 @@ class CRFTagger:
 
     # -- scoring -------------------------------------------------------------------------------
     def _reset_cache(self) -> None:
-        self._ids: dict[str, int] = {}
-        self._table = np.zeros((0, len(self.offsets), len(self.labels)))
+        self._ids: dict[str, int] = {}  # word type -> its row of _table
+        # Rows beyond len(_ids) are room to grow: the table doubles when full instead of being copied whole
+        # for every article's new words (which made a long-running worker slower as its cache grew).
+        self._table = np.zeros((1024, len(self.offsets), len(self.labels)))
         self._add_types([PAD_BOS, PAD_EOS] + [w for w in self.warm_vocab if w not in PAD_FEATS])
 
     def _add_types(self, words: list[str]) -> None:
@@ -141,9 +143,13 @@ class CRFTagger:
             for lab in range(len(self.labels)):
                 new[:, lab] = np.bincount(seg_arr, weights=w[:, lab], minlength=len(words) * n_off)
         base = len(self._ids)
+        if base + len(words) > len(self._table):
+            grown = np.zeros((max(2 * len(self._table), base + len(words)), *self._table.shape[1:]))
+            grown[:base] = self._table[:base]
+            self._table = grown
+        self._table[base:base + len(words)] = new.reshape(len(words), n_off, len(self.labels))
         for t, w in enumerate(words):
             self._ids[w] = base + t
-        self._table = np.concatenate([self._table, new.reshape(len(words), n_off, len(self.labels))])
 
     def _emissions(self, sentences: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
         """Padded emission scores (B, T, L) and lengths (B,)."""
