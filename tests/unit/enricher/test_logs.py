@@ -35,6 +35,16 @@ def test_different_lines_levels_and_loggers_are_not_alike():
     assert not repeats.filter(record("Unable to update metadata from [2]"))
 
 
+def test_records_below_the_level_pass_unformatted():
+    class Unprintable:
+        def __repr__(self):
+            raise AssertionError("formatted")
+
+    repeats = RepeatFilter(window=30, clock=lambda: 0.0)
+    debug = record("Sending (key=%r value=%r)", Unprintable(), Unprintable(), level=logging.DEBUG)
+    assert repeats.filter(debug) and repeats.filter(debug)
+
+
 def test_quiet_repeats_covers_every_aiokafka_logger():
     import aiokafka.conn  # noqa: F401  (its logger exists once imported)
 
