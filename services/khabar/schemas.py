@@ -28,6 +28,10 @@ def load(name: str) -> dict:
     return schema
 
 
+# Why a message was dead-lettered: every reason its schema lists.
+DEADLETTER_REASONS: list[str] = load(DEADLETTER)["properties"]["error"]["properties"]["reason"]["enum"]
+
+
 @lru_cache(maxsize=None)
 def validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(load(name), format_checker=FormatChecker())

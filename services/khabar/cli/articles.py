@@ -9,6 +9,7 @@ from itertools import islice
 import click
 
 from khabar.producer.sources import STDIN, InputError, read_paths
+from khabar.schemas import DEADLETTER_REASONS
 
 # Articles per replay report (the producer is flushed after each part).
 _REPORT_EVERY = 1000
@@ -66,6 +67,42 @@ def replay(settings, paths, rate, limit, loop, progress) -> None:
         replayer.close()
     click.echo(f"sent {sent}, failed {failed}, invalid {invalid} -> topic {settings.raw_topic} on {settings.bootstrap_servers}")
     if failed or invalid:
+        raise SystemExit(1)
+
+
+@click.command()
+@click.option("--reason", "reasons", multiple=True, metavar="REASON",
+              help="Send back the dead letters of this reason (repeatable): " + ", ".join(DEADLETTER_REASONS) + ".")
+@click.option("--all", "every_reason", is_flag=True, help="Every reason.")
+@click.option("--dry-run", is_flag=True, help="Count what would be sent; send nothing.")
+@click.pass_obj
+def redrive(settings, reasons, every_reason, dry_run) -> None:
+    """Send dead-lettered articles back to the raw topic once their cause is fixed (a limit raised, a bug
+    fixed): the original bytes under the original key, from the raw topic while it still holds them, else
+    from the dead letter's copy. Each run sends every match again; enriched records are keyed by id, so the
+    latest one wins."""
+    from khabar.producer.redrive import Redriver
+
+    unknown = sorted(set(reasons) - set(DEADLETTER_REASONS))
+    if unknown or not (reasons or every_reason):
+        raise click.UsageError(f"say which dead letters to send back: --reason one of {', '.join(DEADLETTER_REASONS)}"
+                               f" (repeatable), or --all" + (f"; unknown: {', '.join(unknown)}" if unknown else ""))
+    redriver = Redriver(settings)
+    try:
+        report = redriver.redrive(set(DEADLETTER_REASONS) if every_reason else set(reasons), dry_run=dry_run)
+    finally:
+        redriver.close()
+    found = ", ".join(f"{reason} {count}" for reason, count in sorted(report.found.items())) or "none"
+    click.echo(f"dead letters in {settings.deadletter_topic}: {found}")
+    for problem in report.unrecoverable:
+        click.echo(f"cannot send back {problem}", err=True)
+    for label, error in report.sent.failed:
+        click.echo(f"not sent: {label}: {error}", err=True)
+    recoverable = report.chosen - len(report.unrecoverable)
+    done = f"would send {recoverable}" if dry_run else f"sent {len(report.sent.sent)}"
+    click.echo(f"{done} of {report.chosen} chosen ({report.from_raw_topic} read back from the raw topic) "
+               f"-> topic {settings.raw_topic}")
+    if report.unrecoverable or report.sent.failed:
         raise SystemExit(1)
 
 

@@ -64,18 +64,21 @@ class Replayer:
         return report
 
     def _send(self, record: dict, report: ReplayReport) -> None:
-        article_id = record["id"]
+        self.send(record["id"], record["id"].encode(), schemas.encode(record), report)
+
+    def send(self, label: str, key: bytes | None, value: bytes, report: ReplayReport) -> None:
+        """Send one message as it is; `label` names it in the report (the article id, where known)."""
 
         def acked(_metadata):
             metrics.ARTICLES_SENT.inc()
-            report.sent.append(article_id)
+            report.sent.append(label)
 
         def refused(error):
             metrics.SEND_ERRORS.labels(type(error).__name__).inc()
-            report.failed.append((article_id, f"{type(error).__name__}: {error}"))
+            report.failed.append((label, f"{type(error).__name__}: {error}"))
 
         try:
-            future = self.producer.send(self.settings.raw_topic, key=article_id.encode(), value=schemas.encode(record))
+            future = self.producer.send(self.settings.raw_topic, key=key, value=value)
         except KafkaError as error:  # refused before sending, e.g. larger than max_request_size
             refused(error)
             return
