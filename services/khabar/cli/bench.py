@@ -39,6 +39,8 @@ def normalise(as_json: bool, limit: int, big_mb: float) -> None:
     if not documents:
         raise click.ClickException(f"no SaudiNewsNet articles in {saudinewsnet_dir()}")
     size_mb = sum(len(d.encode("utf-8")) for d in documents) / 1e6
+    say = _progress()
+    say(f"{len(documents)} articles, {size_mb:.2f} MB: timing the camel-tools chain and ours, 3 rounds ...")
 
     def baseline() -> None:
         for document in documents:
@@ -56,6 +58,7 @@ def normalise(as_json: bool, limit: int, big_mb: float) -> None:
         camel_tokens(document)
         normalise_document(document).to_dict()
     baseline_s, ours_s, record_s = _timed([baseline, ours, with_record])
+    say("checking every article against the chain ...")
 
     failing = [i for i, document in enumerate(documents) if mismatches(document, normalise_document(document))]
     result = {
@@ -71,6 +74,7 @@ def normalise(as_json: bool, limit: int, big_mb: float) -> None:
         "mismatched_articles": len(failing),
     }
     if big_mb > 0:
+        say(f"one article of {big_mb:g} MB ...")
         result.update(_big_article(documents, big_mb, normalise_document))
     result["peak_rss_mb"] = round(_peak_rss_mb(), 1)
 
@@ -83,6 +87,13 @@ def normalise(as_json: bool, limit: int, big_mb: float) -> None:
     if failing:
         click.echo(f"first mismatched article: #{failing[0]}", err=True)
         sys.exit(1)
+
+
+def _progress():
+    """Where the bench is, on stderr when it is a terminal (the figures go to stdout)."""
+    if not sys.stderr.isatty():
+        return lambda message: None
+    return lambda message: click.echo(message, err=True)
 
 
 def _timed(functions: list, rounds: int = 3) -> list[float]:
