@@ -12,11 +12,14 @@ from typing import Iterator
 
 from kafka import KafkaConsumer, TopicPartition
 
+from khabar import schemas
 from khabar.config import Settings
 from khabar.producer.replay import ReplayReport, Replayer
 
 # How long to wait for the broker to return one raw message.
 _FETCH_TIMEOUT_MS = 5000
+# How messages in the dead-letter topic that are not dead letters are counted.
+UNREADABLE = "not a dead letter"
 
 
 @dataclass
@@ -44,6 +47,9 @@ class Redriver:
         run sends every match again (the enriched topic is keyed by article id, so the latest record wins)."""
         report = RedriveReport()
         for letter in self._dead_letters():
+            if letter is None:
+                report.found[UNREADABLE] += 1
+                continue
             reason = letter["error"]["reason"]
             report.found[reason] += 1
             if reason not in reasons:
@@ -74,8 +80,9 @@ class Redriver:
         self.originals.close()
         self.replayer.close()
 
-    def _dead_letters(self) -> Iterator[dict]:
-        """Every dead letter in the topic, from its beginning to where it ended when this was called."""
+    def _dead_letters(self) -> Iterator[dict | None]:
+        """Every dead letter in the topic, from its beginning to where it ended when this was called; None for
+        a message there that is not one (not JSON, or not valid against the dead-letter schema)."""
         topic, consumer = self.settings.deadletter_topic, self.letters
         partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
         consumer.assign(partitions)
@@ -85,7 +92,7 @@ class Redriver:
             for partition, messages in consumer.poll(timeout_ms=1000).items():
                 for message in messages:
                     if message.offset < ends[partition]:
-                        yield json.loads(message.value)
+                        yield _dead_letter(message.value)
 
     def _from_raw_topic(self, source: dict) -> bytes | None:
         partition = TopicPartition(source["topic"], source["partition"])
@@ -94,6 +101,15 @@ class Redriver:
         messages = self.originals.poll(timeout_ms=_FETCH_TIMEOUT_MS, max_records=1).get(partition, [])
         # A later offset means the message itself is gone (retention); none, that the partition is empty.
         return messages[0].value if messages and messages[0].offset == source["offset"] else None
+
+
+def _dead_letter(value: bytes | None) -> dict | None:
+    try:
+        letter = json.loads(value)
+        schemas.validate(schemas.DEADLETTER, letter)
+    except (TypeError, ValueError):  # not JSON (or no value), or a SchemaError
+        return None
+    return letter
 
 
 def _whole_copy(original: dict) -> bytes | None:

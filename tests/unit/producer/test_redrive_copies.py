@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from khabar.producer.redrive import _whole_copy
+from khabar.producer.redrive import _dead_letter, _whole_copy
 
 
 def test_a_whole_copy_gives_the_original_bytes_back():
@@ -17,3 +17,8 @@ def test_a_whole_copy_gives_the_original_bytes_back():
 def test_a_truncated_or_empty_copy_gives_nothing():
     assert _whole_copy({"encoding": "utf-8", "data": "خ", "size_bytes": 90_000, "truncated": True}) is None
     assert _whole_copy({"encoding": None, "data": None, "size_bytes": 0}) is None
+
+
+def test_a_message_that_is_no_dead_letter_is_recognised_as_such():
+    assert _dead_letter(b"{not json") is None and _dead_letter(None) is None
+    assert _dead_letter(b'{"schema_version": 1}') is None
