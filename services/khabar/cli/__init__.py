@@ -7,7 +7,7 @@ import logging
 import click
 
 from khabar import __version__
-from khabar.cli.articles import enrich, redrive, replay, validate, worker
+from khabar.cli.articles import enrich, feed, redrive, replay, validate, worker
 from khabar.cli.bench import bench
 from khabar.cli.kafka import kafka
 from khabar.cli.ner import eval_ner, train_ner
@@ -42,5 +42,5 @@ def config() -> None:
         click.echo(f"{variable:32} {default:28} {help_text}")
 
 
-for command in (kafka, run, replay, redrive, worker, enrich, validate, bench, train_ner, eval_ner):
+for command in (kafka, run, replay, feed, redrive, worker, enrich, validate, bench, train_ner, eval_ner):
     main.add_command(command)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from itertools import islice
 
 import click
@@ -67,6 +68,47 @@ def replay(settings, paths, rate, limit, loop, progress) -> None:
         replayer.close()
     click.echo(f"sent {sent}, failed {failed}, invalid {invalid} -> topic {settings.raw_topic} on {settings.bootstrap_servers}")
     if failed or invalid:
+        raise SystemExit(1)
+
+
+@click.command()
+@click.argument("urls", nargs=-1, required=True)
+@click.option("--every", type=float, default=300.0, show_default=True, help="Seconds between rounds of polls.")
+@click.option("--once", is_flag=True, help="Poll every feed once, then exit (non-zero if anything failed).")
+@click.pass_obj
+def feed(settings, urls, every, once) -> None:
+    """Poll RSS or Atom feeds (URLs) and send each new item to the raw topic, until Ctrl-C.
+
+    An item's text is its content, else its description or summary, without the HTML. What was sent is
+    remembered per feed under KHABAR_STATE_DIR, so a restart sends only what is new."""
+    from khabar.broker.topics import ensure_topics
+    from khabar.producer.feeds import FeedPoller
+    from khabar.producer.replay import Replayer
+
+    ensure_topics(settings)
+    poller = FeedPoller(urls, settings.state_dir)
+    replayer = Replayer(settings)
+    problems = 0
+    try:
+        while True:
+            started = time.monotonic()
+            for url in urls:
+                report = replayer.replay(poller.poll(url))
+                poller.remember(url, report.sent)
+                for problem in report.invalid:
+                    click.echo(f"invalid: {problem}", err=True)
+                for article_id, error in report.failed:
+                    click.echo(f"not sent: {article_id}: {error}", err=True)
+                problems += len(report.invalid) + len(report.failed)
+                click.echo(f"{url}: sent {len(report.sent)} new -> topic {settings.raw_topic}")
+            if once:
+                break
+            time.sleep(max(0.0, every - (time.monotonic() - started)))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        replayer.close()
+    if once and problems:
         raise SystemExit(1)
 
 

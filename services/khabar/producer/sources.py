@@ -105,7 +105,7 @@ def _from_text(data: bytes, path: Path) -> dict | InputError:
     except UnicodeDecodeError as err:
         return InputError(str(path), f"not UTF-8 text ({err.reason} at byte {err.start})")
     title, _, body = text.strip().partition("\n")
-    return _checked(raw_record(source="file", url=path.name, locator=path.name, title=title.strip(),
+    return checked(raw_record(source="file", url=path.name, locator=path.name, title=title.strip(),
                                body=body.strip()), str(path))
 
 
@@ -154,7 +154,7 @@ def _from_json_object(item, origin: str) -> dict | InputError:
     if not isinstance(item, dict):
         return InputError(origin, f"expected a JSON object with a title and content, got {type(item).__name__}")
     if "schema_version" in item:  # already a raw record, e.g. exported from the raw topic: keep its id
-        return _checked(item, origin)
+        return checked(item, origin)
     body = next((item[f] for f in _BODY_FIELDS if isinstance(item.get(f), str) and item[f].strip()), None)
     if body is None:
         return InputError(origin, f"no article text: none of {', '.join(_BODY_FIELDS)} holds a non-empty string")
@@ -165,9 +165,10 @@ def _from_json_object(item, origin: str) -> dict | InputError:
     author = item.get("author") if isinstance(item.get("author"), str) and item["author"] else None
     record = raw_record(source=source.strip(), url=url, locator=url or origin.rsplit("!", 1)[-1],
                         title=title.strip(), body=body.strip(), author=author, published=published)
-    return _checked(record, origin)
+    return checked(record, origin)
 
 
-def _checked(record: dict, origin: str) -> dict | InputError:
+def checked(record: dict, origin: str) -> dict | InputError:
+    """The record if it matches the raw schema, else an InputError naming every violation."""
     problems = schemas.errors(schemas.RAW, record)
     return InputError(origin, "; ".join(problems)) if problems else record
