@@ -63,16 +63,33 @@ def run(settings: Settings, paths, follow, watch, timeout) -> None:
         finally:
             reader.close()
     except KeyboardInterrupt:
-        click.echo("\ninterrupted")
+        _tell("\ninterrupted")
+    except BrokenPipeError:  # the reader of our output went away (`khabar run --follow | head`): stop all the same
+        _detach_stdout()
     finally:
         # A second Ctrl-C (terminals signal the whole process group) must not cut the clean-up short.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        click.echo("[4/4] stopping ...", nl=False)
+        _tell("[4/4] stopping ...", nl=False)
         if worker is not None:
             _stop(worker)
         if not already_running:
             broker.down()
-        click.echo(" stopped" + (" the worker; the broker you started yourself stays up" if already_running else " worker and broker"))
+        _tell(" stopped" + (" the worker; the broker you started yourself stays up" if already_running else " worker and broker"))
+
+
+def _tell(message: str, nl: bool = True) -> None:
+    """Say something during the clean-up, which must go on when nobody reads any more."""
+    try:
+        click.echo(message, nl=nl)
+    except BrokenPipeError:
+        _detach_stdout()
+
+
+def _detach_stdout() -> None:
+    """Send the rest of our output to /dev/null, so that no later write (nor the flush at exit) fails."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _replay_and_collect(settings: Settings, reader, paths: list[str], timeout: float) -> str:
