@@ -137,14 +137,11 @@ fn string_of_bmp<'py>(py: Python<'py>, chars: &[u16]) -> PyResult<Bound<'py, PyA
     })
 }
 
-fn string_of_codes<'py>(py: Python<'py>, codes: &[u32]) -> PyResult<Bound<'py, PyAny>> {
-    // SAFETY: the buffer holds `codes.len()` 4-byte units.
-    owned(py, unsafe {
-        ffi::PyUnicode_FromKindAndData(
-            ffi::PyUnicode_4BYTE_KIND as i32,
-            codes.as_ptr() as *const c_void,
-            codes.len() as isize,
-        )
+/// `text[start:end]`, for indices within it.
+fn substring<'py>(text: &Bound<'py, PyString>, start: usize, end: usize) -> PyResult<Bound<'py, PyAny>> {
+    // SAFETY: a new reference, or null with an exception set (indices past the end are clipped).
+    owned(text.py(), unsafe {
+        ffi::PyUnicode_Substring(text.as_ptr(), start as isize, end as isize)
     })
 }
 
@@ -365,11 +362,18 @@ impl Normaliser {
         for (i, &(a, b)) in bounds.iter().enumerate() {
             let clean = &out[a..=b];
             let origin = &stream.origin[a..=b];
-            let word = match &mut words[word_of[i]] {
+            // Where each character comes from an original character of its own, the split is the word's.
+            let own_characters = origin.windows(2).all(|pair| pair[1] == pair[0] + 1);
+            let slot = &mut words[word_of[i]];
+            let known_split = own_characters && slot.as_ref().is_some_and(|word| word.split.is_some());
+            if !known_split {
+                // The search form, once, when a new word or a new split needs it.
+                norm.clear();
+                norm.extend(clean.iter().map(|&u| self.search[u as usize]));
+            }
+            let word = match slot {
                 Some(word) => word,
                 slot => {
-                    norm.clear();
-                    norm.extend(clean.iter().map(|&u| self.search[u as usize]));
                     let clean_string = string_of_bmp(py, clean)?;
                     let norm_string = if norm == clean {
                         clean_string.clone()
@@ -383,13 +387,9 @@ impl Normaliser {
                     })
                 }
             };
-            // Where each character comes from an original character of its own, the split is the word's.
-            let own_characters = origin.windows(2).all(|pair| pair[1] == pair[0] + 1);
             let (k, proclitic, stem) = match &word.split {
                 Some((k, proclitic, stem)) if own_characters => (*k, proclitic.clone(), stem.clone()),
                 _ => {
-                    norm.clear();
-                    norm.extend(clean.iter().map(|&u| self.search[u as usize]));
                     let k = self.proclitic_length(clean, &norm, &index, origin);
                     let (proclitic, stem) = if k == 0 {
                         (empty.clone(), word.norm.clone())
@@ -415,10 +415,7 @@ impl Normaliser {
             let surface = if written.len() == clean.len() && written.iter().zip(clean).all(|(&c, &u)| c == u as u32) {
                 word.clean.clone()
             } else {
-                // SAFETY: a substring of the article, within its bounds.
-                owned(py, unsafe {
-                    ffi::PyUnicode_Substring(stream.text.as_ptr(), start as isize, end as isize)
-                })?
+                substring(stream.text.bind(py), start, end)?
             };
             let start_int = start.into_pyobject(py)?.into_any();
             let stem_start = if k == 0 {
@@ -504,7 +501,7 @@ impl Normaliser {
             out.truncate(keep);
             origin.truncate(keep);
             origin_end.truncate(keep);
-            let chunk = string_of_codes(py, &codes[start..end])?;
+            let chunk = substring(text, start, end)?;
             let clean = self.chunk_clean.bind(py).call1((chunk,))?;
             let clean = clean.cast::<PyString>()?;
             for u in code_points(clean)?
