@@ -21,8 +21,11 @@ _NS = {
     "atom": "http://www.w3.org/2005/Atom",
     "content": "http://purl.org/rss/1.0/modules/content/",
     "dc": "http://purl.org/dc/elements/1.1/",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "rss1": "http://purl.org/rss/1.0/",
 }
+# The root elements of the three kinds of feed.
+_ROOTS = ("rss", f"{{{_NS['rdf']}}}RDF", f"{{{_NS['atom']}}}feed")
 # Where each field of an item is, in the order tried: RSS 2.0, then RSS 1.0, then Atom.
 _TITLE = ("title", "rss1:title", "atom:title")
 _TEXT = ("content:encoded", "description", "rss1:description", "atom:content", "atom:summary")
@@ -42,7 +45,7 @@ def parse_feed(data: bytes, url: str) -> list[dict | InputError]:
         return [InputError(url, f"not an RSS or Atom feed: {error}")]
     channel = root.find("channel")
     items = root.findall("channel/item") or root.findall("rss1:item", _NS) or root.findall("atom:entry", _NS)
-    if not items and root.tag not in ("rss", "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}RDF", f"{{{_NS['atom']}}}feed"):
+    if not items and root.tag not in _ROOTS:
         return [InputError(url, f"not an RSS or Atom feed: its root element is {root.tag}")]
     heading = _first(channel if channel is not None else root, ("title", "rss1:channel/rss1:title", "atom:title"))
     source = heading or urlsplit(url).netloc or url

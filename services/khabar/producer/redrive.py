@@ -72,7 +72,7 @@ class Redriver:
             if not dry_run:
                 key = source["key"].encode("utf-8") if source["key"] is not None else None
                 self.replayer.send(letter["id"] or where, key, value, report.sent)
-        self.replayer.producer.flush()
+        self.replayer.flush()
         return report
 
     def close(self) -> None:

@@ -60,7 +60,7 @@ class Replayer:
                         time.sleep(delay)
                 self._send(item, report)
             on_item()
-        self.producer.flush()
+        self.flush()
         return report
 
     def _send(self, record: dict, report: ReplayReport) -> None:
@@ -83,6 +83,10 @@ class Replayer:
             refused(error)
             return
         future.add_callback(acked).add_errback(refused)
+
+    def flush(self) -> None:
+        """Wait until the broker acknowledged or refused everything sent so far."""
+        self.producer.flush()
 
     def close(self) -> None:
         self.producer.close()
