@@ -94,7 +94,7 @@ def create_app(settings: Settings, pipeline: TextPipeline | None = None) -> faus
 
 
 def run_worker(settings: Settings, loglevel: str = "warning") -> None:
-    from khabar.broker.topics import ensure_topics
+    from khabar.topics import ensure_topics
 
     ensure_topics(settings)
     app = create_app(settings)

@@ -8,6 +8,7 @@ import base64
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import Iterator
 
 from kafka import KafkaConsumer, TopicPartition
@@ -74,6 +75,12 @@ class Redriver:
                 self.replayer.send(letter["id"] or where, key, value, report.sent)
         self.replayer.flush()
         return report
+
+    def __enter__(self) -> "Redriver":
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
 
     def close(self) -> None:
         self.letters.close()

@@ -7,7 +7,6 @@ reason; one bad item never stops the rest of the replay.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 import zipfile
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from khabar import schemas
+from khabar.records import raw_record
 
 SUPPORTED = (".txt", ".json", ".jsonl", ".zip")
 # The path that stands for standard input, read as JSON Lines.
@@ -32,27 +32,6 @@ class InputError:
 
     def __str__(self) -> str:
         return f"{self.origin}: {self.reason}"
-
-
-def article_id(source: str, locator: str, title: str, body: str) -> str:
-    """Stable id: the same article read again from the same place gets the same id."""
-    digest = hashlib.sha256("\x1f".join((source, locator, title, body)).encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()[:16]
-
-
-def raw_record(*, source: str, url: str | None, locator: str, title: str, body: str,
-               author: str | None = None, published: str | None = None) -> dict:
-    return {
-        "schema_version": schemas.VERSIONS[schemas.RAW],
-        "id": article_id(source, locator, title, body),
-        "source": source,
-        "url": url,
-        "title": title,
-        "body": body,
-        "author": author,
-        "published": published,
-        "produced_at": schemas.timestamp(),
-    }
 
 
 def read_paths(paths: Iterable[str | Path]) -> Iterator[dict | InputError]:

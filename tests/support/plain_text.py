@@ -1,4 +1,5 @@
-"""Shared helpers for the NER tests: a tokeniser with character offsets and a sentence splitter."""
+"""A plain tokeniser (camel-tools words with character offsets) and sentence splitter: NER tests that check the
+tagger apart from the normaliser use these."""
 from __future__ import annotations
 
 import re

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from types import TracebackType
 from typing import Iterator
 
 from kafka import KafkaConsumer, TopicPartition
@@ -44,6 +45,12 @@ class OutputReader:
                     found[record["id"]] = (kind, record)
                     on_record(kind, record)
         return found
+
+    def __enter__(self) -> "OutputReader":
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
 
     def close(self) -> None:
         self.consumer.close()
