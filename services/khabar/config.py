@@ -13,6 +13,14 @@ from pathlib import Path
 from typing import Any, Callable
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# Where a wheel carries the checkout's schemas/ and deploy/kafka/ (pyproject: force-include).
+_PACKAGE_DATA = Path(__file__).resolve().parent / "data"
+
+
+def project_path(relative: str) -> Path:
+    """A folder of the project (`schemas`, `deploy/kafka`): in the checkout, else in the installed package."""
+    packaged = _PACKAGE_DATA / relative
+    return packaged if packaged.exists() else PROJECT_ROOT / relative
 
 
 def _doc(default: Any, help_text: str) -> Any:

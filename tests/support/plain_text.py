@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from khabar.text.ner.evaluation import PlainToken, Span
+from khabar.text.ner.evaluation import PlainToken
+from khabar.text.structure import Span
 
 
 def tokenize(text: str) -> list[PlainToken]:

@@ -91,13 +91,9 @@ class Processor:
         serialise_started = clock()
         payload = schemas.encode(record)
         if len(payload) > self.settings.max_output_bytes:
-            raise Rejected(
-                "output_too_large",
-                "produce",
-                f"the enriched record is {len(payload)} bytes, over the limit of "
-                f"{self.settings.max_output_bytes} (KHABAR_MAX_OUTPUT_BYTES)",
-                article_id,
-            )
+            raise Rejected("output_too_large", "produce", _over_limit("the enriched record", len(payload),
+                                                                     self.settings.max_output_bytes,
+                                                                     "KHABAR_MAX_OUTPUT_BYTES"), article_id)
         stages = dict(record["pipeline"]["stage_seconds"], serialise=clock() - serialise_started)
         for stage, seconds in stages.items():
             metrics.STAGE_SECONDS.labels(stage).observe(seconds)
@@ -108,12 +104,9 @@ class Processor:
         if value is None:
             raise Rejected("null_value", "decode", "the message has no value (null)")
         if len(value) > self.settings.max_article_bytes:
-            raise Rejected(
-                "too_large",
-                "decode",
-                f"the message is {len(value)} bytes, over the limit of "
-                f"{self.settings.max_article_bytes} (KHABAR_MAX_ARTICLE_BYTES)",
-            )
+            raise Rejected("too_large", "decode", _over_limit("the message", len(value),
+                                                              self.settings.max_article_bytes,
+                                                              "KHABAR_MAX_ARTICLE_BYTES"))
         try:
             text = value.decode("utf-8")
         except UnicodeDecodeError as error:
@@ -129,3 +122,7 @@ class Processor:
         schemas.validate(schemas.DEADLETTER, record)
         key = records.dead_letter_key(origin, rejection)
         return Outcome(False, key, schemas.encode(record), reason=rejection.reason, record=record)
+
+
+def _over_limit(what: str, size: int, limit: int, variable: str) -> str:
+    return f"{what} is {size} bytes, over the limit of {limit} ({variable})"

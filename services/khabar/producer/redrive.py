@@ -111,10 +111,12 @@ class Redriver:
 
 
 def _dead_letter(value: bytes | None) -> dict | None:
+    if value is None:
+        return None
     try:
         letter = json.loads(value)
         schemas.validate(schemas.DEADLETTER, letter)
-    except (TypeError, ValueError):  # not JSON (or no value), or a SchemaError
+    except ValueError:  # not JSON, or a SchemaError
         return None
     return letter
 

@@ -115,11 +115,11 @@ class Replayer:
     def send(self, label: str, key: bytes | None, value: bytes, report: ReplayReport) -> None:
         """Send one message as it is; `label` names it in the report (the article id, where known)."""
 
-        def acked(_metadata):
+        def acked(_metadata: object) -> None:
             metrics.ARTICLES_SENT.inc()
             report.sent.append(label)
 
-        def refused(error):
+        def refused(error: BaseException) -> None:
             metrics.SEND_ERRORS.labels(type(error).__name__).inc()
             report.failed.append((label, f"{type(error).__name__}: {error}"))
 

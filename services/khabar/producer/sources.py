@@ -12,7 +12,7 @@ import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 from khabar import schemas
 from khabar.records import raw_record
@@ -129,7 +129,7 @@ def _from_json_lines(lines: Iterable[str], origin: str, first: int = 1) -> Itera
                 yield InputError(f"{origin}:{number}", f"not JSON: {err}")
 
 
-def _from_json_object(item, origin: str) -> dict | InputError:
+def _from_json_object(item: Any, origin: str) -> dict | InputError:
     if not isinstance(item, dict):
         return InputError(origin, f"expected a JSON object with a title and content, got {type(item).__name__}")
     if "schema_version" in item:  # already a raw record, e.g. exported from the raw topic: keep its id
@@ -137,10 +137,10 @@ def _from_json_object(item, origin: str) -> dict | InputError:
     body = next((item[f] for f in _BODY_FIELDS if isinstance(item.get(f), str) and item[f].strip()), None)
     if body is None:
         return InputError(origin, f"no article text: none of {', '.join(_BODY_FIELDS)} holds a non-empty string")
-    source = item.get("source") if isinstance(item.get("source"), str) and item["source"].strip() else "json"
+    source: str = item["source"] if isinstance(item.get("source"), str) and item["source"].strip() else "json"
     url = item.get("url") if isinstance(item.get("url"), str) and item["url"] else None
     published = next((item[f] for f in _DATE_FIELDS if isinstance(item.get(f), str) and item[f]), None)
-    title = item.get("title") if isinstance(item.get("title"), str) else ""
+    title: str = item["title"] if isinstance(item.get("title"), str) else ""
     author = item.get("author") if isinstance(item.get("author"), str) and item["author"] else None
     record = raw_record(source=source.strip(), url=url, locator=url or origin.rsplit("!", 1)[-1],
                         title=title.strip(), body=body.strip(), author=author, published=published)

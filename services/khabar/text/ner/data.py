@@ -79,7 +79,7 @@ def score(gold: list[list[str]], pred: list[list[str]]) -> dict:
     return {"micro": micro, "per_type": per_type}
 
 
-def seen_unseen_recall(train: list[list[tuple[str, ...]]], gold_sents, pred_tags) -> dict:
+def seen_unseen_recall(train: list[tuple[list[str], list[str]]], gold_sents, pred_tags) -> dict:
     """Recall on gold entities whose (surface, type) occurs in `train` vs those that do not."""
     seen_set = set()
     for words, tags in train:
