@@ -10,7 +10,7 @@ import dataclasses
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Where a wheel carries the checkout's schemas/ and deploy/kafka/ (pyproject: force-include).
@@ -58,11 +58,11 @@ class Settings:
     producer_max_request_bytes: int = _doc(8_388_608, "Largest message the producer sends; keep it at or below the broker's message.max.bytes.")
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
-        environ = os.environ if environ is None else environ
-        values = {}
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        env: Mapping[str, str] = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
         for f in fields(cls):
-            raw = environ.get(f"KHABAR_{f.name.upper()}")
+            raw = env.get(f"KHABAR_{f.name.upper()}")
             if raw is not None:
                 values[f.name] = _coerce(f, raw)
         values.update(overrides)
@@ -71,7 +71,7 @@ class Settings:
             values["bootstrap_servers"] = f"127.0.0.1:{values['kafka_port']}"
         return cls(**values)
 
-    def replace(self, **changes) -> "Settings":
+    def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
 
     def to_env(self) -> dict[str, str]:

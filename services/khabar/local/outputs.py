@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from types import TracebackType
-from typing import Iterator
+from typing import Callable, Iterator
 
 from kafka import KafkaConsumer, TopicPartition
 
@@ -35,7 +35,9 @@ class OutputReader:
             for message in messages:
                 yield kind, json.loads(message.value)
 
-    def collect(self, ids: set[str], timeout: float, on_record=lambda kind, record: None) -> dict[str, tuple[str, dict]]:
+    def collect(
+        self, ids: set[str], timeout: float, on_record: Callable[[str, dict], None] = lambda kind, record: None
+    ) -> dict[str, tuple[str, dict]]:
         """Wait until every id in `ids` came out (enriched or dead-lettered), or `timeout` seconds passed."""
         found: dict[str, tuple[str, dict]] = {}
         deadline = time.monotonic() + timeout
