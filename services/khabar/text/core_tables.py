@@ -1,5 +1,5 @@
 """The tables the compiled normaliser (``khabar_text_core.Normaliser``) walks articles through, in its layout:
-the camel-tools chain per character (``charmap``) and the proclitic rules (``tokenise``), packed in one place.
+the camel-tools chain per character (``charmap``), packed here, and the proclitic rules (``tokenise``).
 
 Every per-character table has one entry per BMP character, little-endian; ``flat`` holds the chain's output
 of every character, one after the other.
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from khabar.text import charmap
-from khabar.text.tokenise import RuleBits, rule_tables
+from khabar.text.tokenise import RuleTables, rule_tables
 
 
 @dataclass(frozen=True)
@@ -40,21 +40,13 @@ class CoreTables:
     chunk_clean: Callable[[str], str]
     attaches_wide: Callable[[str], bool]
     letter_wide: Callable[[str], int]
-    # The proclitic rules (``tokenise.RuleTables``): the classes of a word's first four characters (uint16
-    # per BMP character each), the rules per word shape (uint8), and the word lists they defer to.
-    class_at: tuple[bytes, ...]
-    rules: bytes
-    rule_bits: RuleBits
-    not_definite: frozenset[str]
-    function_words: dict[str, int]
-    whole_words: frozenset[str]
-    article: str
+    # The proclitic rules.
+    proclitics: RuleTables
 
 
 def core_tables() -> CoreTables:
     """The tables, from ``charmap`` and ``tokenise``."""
     assert charmap.LENGTH.max() < 256 and len(charmap.FLAT) < 1 << 32
-    rules = rule_tables()
     return CoreTables(
         length=charmap.LENGTH.astype(np.uint8).tobytes(),
         first=charmap.FIRST.astype("<u4").tobytes(),
@@ -70,11 +62,5 @@ def core_tables() -> CoreTables:
         chunk_clean=charmap.chunk_clean,
         attaches_wide=charmap.attaches,
         letter_wide=charmap.letter_kind,
-        class_at=tuple(table.astype("<u2").tobytes() for table in rules.class_at),
-        rules=rules.rules.tobytes(),
-        rule_bits=rules.bits,
-        not_definite=rules.not_definite,
-        function_words=rules.function_words,
-        whole_words=rules.whole_words,
-        article=rules.article,
+        proclitics=rule_tables(),
     )

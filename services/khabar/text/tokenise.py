@@ -131,7 +131,7 @@ def _rules() -> np.ndarray:
     return rules
 
 
-_CLASS_AT = tuple(_class_table() & bits for bits in (7, 0o70, 0o300, 0o400))  # the bits of each position's class
+_CLASS_AT = [_class_table() & bits for bits in (7, 0o70, 0o300, 0o400)]  # the bits of each position's class
 _RULES = _rules()
 
 
@@ -150,14 +150,14 @@ class RuleBits:
 
 @dataclass(frozen=True)
 class RuleTables:
-    """The rules, as the compiled ``Normaliser`` applies them: a word's proclitic is the article field of
-    ``rules[shape]`` if the word is [ء-ي]+ and not in ``not_definite`` where the table says it may be, else
-    its entry in ``function_words`` where it may be one, else 1 for و + hamza or verb prefix (on a [ءٱ-ي]+
-    search form), else a split found on evidence (the stem, or ``article`` + stem, is a word of the same
-    article), unless the word is in ``whole_words``."""
+    """The rules, as the compiled ``Normaliser`` applies them (``core_tables``): a word's proclitic is the
+    article field of ``rules[shape]`` if the word is [ء-ي]+ and not in ``not_definite`` where the table says
+    it may be, else its entry in ``function_words`` where it may be one, else 1 for و + hamza or verb prefix
+    (on a [ءٱ-ي]+ search form), else a split found on evidence (the stem, or ``article`` + stem, is a word of
+    the same article), unless the word is in ``whole_words``."""
 
-    class_at: tuple[np.ndarray, ...]  # for each of a word's first four characters: uint16 per BMP character
-    rules: np.ndarray  # uint8 per shape
+    class_at: tuple[bytes, ...]  # for each of a word's first four characters: uint16 per BMP character
+    rules: bytes  # uint8 per shape
     bits: RuleBits
     not_definite: frozenset[str]
     function_words: dict[str, int]
@@ -166,10 +166,10 @@ class RuleTables:
 
 
 def rule_tables() -> RuleTables:
-    """The rules as tables (see ``RuleTables``)."""
+    """The rules as tables (see ``RuleTables``), little-endian."""
     return RuleTables(
-        class_at=_CLASS_AT,
-        rules=_RULES,
+        class_at=tuple(table.astype("<u2").tobytes() for table in _CLASS_AT),
+        rules=_RULES.tobytes(),
         bits=RuleBits(
             length_shift=_LENGTH_SHIFT,
             article_mask=7,

@@ -114,7 +114,7 @@ impl Normaliser {
         }
         Ok(Normaliser {
             chain,
-            proclitics: Proclitics::from_python(tables, BMP)?,
+            proclitics: Proclitics::from_python(&attribute("proclitics")?, BMP)?,
             chunk_clean: attribute("chunk_clean")?.unbind(),
             attaches_wide: attribute("attaches_wide")?.unbind(),
             letter_wide: attribute("letter_wide")?.unbind(),

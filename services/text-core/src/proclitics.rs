@@ -55,8 +55,8 @@ impl RuleBits {
 }
 
 impl Proclitics {
-    /// The rules from the core's tables (`khabar.text.core_tables.CoreTables`), each per-character table
-    /// `size` entries long.
+    /// The rules from the Python side (`khabar.text.tokenise.RuleTables`), each per-character table `size`
+    /// entries long.
     pub fn from_python(tables: &Bound<PyAny>, size: usize) -> PyResult<Self> {
         let class_at: Vec<Bound<PyAny>> = attribute(tables, "class_at")?.extract()?;
         let class_at: Vec<Vec<u16>> = class_at
@@ -76,7 +76,7 @@ impl Proclitics {
         let proclitics = Proclitics {
             class_at,
             rules: table(tables, "rules", 1, u8_of)?,
-            bits: RuleBits::from_python(&attribute(tables, "rule_bits")?)?,
+            bits: RuleBits::from_python(&attribute(tables, "bits")?)?,
             not_definite: not_definite.iter().map(|w| utf16(w)).collect(),
             function_words: function_words.iter().map(|(w, &k)| (utf16(w), k)).collect(),
             whole_words: whole_words.iter().map(|w| utf16(w)).collect(),
