@@ -8,6 +8,7 @@ import click
 
 from khabar import __version__
 from khabar.cli.bench import bench
+from khabar.cli.ingest import ingest
 from khabar.cli.kafka import kafka
 from khabar.cli.producer import feed, redrive, replay
 from khabar.cli.run import run
@@ -45,5 +46,5 @@ def config() -> None:
         click.echo(f"{variable:32} {default:28} {help_text}")
 
 
-for command in (kafka, run, replay, feed, redrive, worker, enrich, validate, bench, train_ner, eval_ner):
+for command in (kafka, run, replay, feed, ingest, redrive, worker, enrich, validate, bench, train_ner, eval_ner):
     main.add_command(command)
