@@ -64,6 +64,8 @@ class Settings:
     ingest_ack_timeout_s: float = _doc(10.0, "How long `khabar ingest` waits for the broker's acknowledgement before answering 503.")
     ingest_retry_after_s: int = _doc(5, "Seconds a 503 from `khabar ingest` asks the client to wait (Retry-After).")
     watch_poll_s: float = _doc(1.0, "How often `khabar watch` looks for new files in its directory, in seconds.")
+    feed_page_timeout_s: float = _doc(20.0, "`khabar feed --full-text`: how long to wait for an item's page, in seconds.")
+    feed_host_interval_s: float = _doc(1.0, "`khabar feed --full-text`: least seconds between two requests to one host.")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
