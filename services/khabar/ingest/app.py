@@ -21,6 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from khabar import schemas
 from khabar.broker.topics import ensure_topics
 from khabar.config import Settings
+from khabar.enricher.logs import quiet_repeats
 from khabar.ingest import metrics
 from khabar.producer.sources import InputError, read_json_bytes
 
@@ -83,8 +84,13 @@ class RawTopicSender:
             return self._producer
 
     async def close(self) -> None:
+        """Send what is still buffered, waiting no longer than for one request's acks: a broker that is away
+        must not keep the server from stopping (what it holds was answered 503)."""
         if self._producer is not None:
-            await self._producer.stop()  # sends what is still buffered first
+            try:
+                await asyncio.wait_for(self._producer.stop(), self.settings.ingest_ack_timeout_s)
+            except TimeoutError:
+                log.warning("stopped with articles the broker had not acknowledged (their requests got 503)")
 
 
 class IngestServer:
@@ -171,4 +177,5 @@ class IngestServer:
 
 def serve(settings: Settings, host: str, port: int) -> None:
     """Serve until SIGINT or SIGTERM, then send what is still buffered and stop."""
+    quiet_repeats()  # while the broker is away aiokafka logs each failed reconnect, many a second
     web.run_app(IngestServer(settings).app(), host=host, port=port, print=None, access_log=None)
