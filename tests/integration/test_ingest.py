@@ -132,7 +132,8 @@ def test_with_a_token_set_a_request_without_it_gets_401(settings, tmp_path):
 
 
 def test_a_burst_from_concurrent_clients_every_accepted_article_comes_out_enriched(settings, worker, outputs, ingest):
-    articles = [{"title": r["title"], "body": r["body"], "url": r["url"], "source": "burst"} for r in seed_variants(1000)]
+    articles = [{"title": r["title"], "body": r["body"], "url": r["url"], "source": "burst"}
+                for r in seed_variants(1000)]
 
     def client(part: list[dict]) -> list[tuple[int, list[str]]]:
         connection = http.client.HTTPConnection(ingest.settings.ingest_host, ingest.settings.ingest_port, timeout=60)

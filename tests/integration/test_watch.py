@@ -88,7 +88,8 @@ def test_killed_in_the_middle_of_a_directory_it_loses_nothing_and_sends_nothing_
         watcher.send_signal(signal.SIGTERM)
         watcher.wait(30)
     assert watcher.returncode == 0, log.read_text()
-    assert "before a restart) -> done/" in log.read_bytes()[killed_at:].decode()  # the half-sent file: only its rest sent
+    # The half-sent file: only its rest was sent again.
+    assert "before a restart) -> done/" in log.read_bytes()[killed_at:].decode()
     assert names(inbox) == {".sending", "done", "failed"} and names(inbox / ".sending") == set()
     assert names(inbox / "failed") == set()
     sent = Counter(raw_keys(settings))
@@ -117,7 +118,8 @@ def test_only_complete_files_are_taken_and_each_problem_is_kept_with_its_file(se
     finally:
         stop_process(watcher)
     reason = (inbox / "failed" / "mixed.jsonl.reason.txt").read_text(encoding="utf-8")
-    assert reason.startswith("1 problem(s); 1 article(s) of this file were sent") and "mixed.jsonl:2: not JSON" in reason
+    assert reason.startswith("1 problem(s); 1 article(s) of this file were sent")
+    assert "mixed.jsonl:2: not JSON" in reason
     assert "unsupported file type" in (inbox / "failed" / "notes.pdf.reason.txt").read_text(encoding="utf-8")
     done_ids = {record["id"] for record in read_file(inbox / "done" / "half.jsonl")}
     assert len(done_ids) == 2 and done_ids <= set(raw_keys(settings))

@@ -66,7 +66,7 @@ def _string(schema: dict) -> st.SearchStrategy[str]:
     if "format" in schema:
         raise NotImplementedError(f"no strategy for format {schema['format']!r}")
     if "pattern" in schema:
-        # ECMA-262, as JSON Schema means it: `$` is the end of the text (in Python it also matches before a final newline).
+        # ECMA-262, as JSON Schema means it: `$` is the end of the text (Python's also matches before a final \n).
         pattern = re.sub(r"(?<!\\)\$", r"\\Z", schema["pattern"])
         # JSON Schema patterns are searched for, not matched whole: text around the match is allowed.
         strings = st.from_regex(pattern) | st.tuples(st.text(max_size=20), st.from_regex(pattern, fullmatch=True),

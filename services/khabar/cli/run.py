@@ -24,7 +24,8 @@ SEEDS = PROJECT_ROOT / "seeds"
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@click.option("--follow", is_flag=True, help="Keep running after the replay: enrich every file dropped into --watch (as `khabar watch`), until Ctrl-C.")
+@click.option("--follow", is_flag=True,
+              help="After the replay, enrich each file dropped into --watch (as khabar watch does) until Ctrl-C.")
 @click.option("--watch", type=click.Path(file_okay=False, path_type=Path), default=PROJECT_ROOT / "inbox",
               show_default="inbox/", help="Directory watched with --follow.")
 @click.option("--timeout", type=float, default=300.0, show_default=True, help="Seconds to wait for every article to come out.")

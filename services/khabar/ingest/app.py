@@ -141,8 +141,9 @@ class IngestServer:
         for number, record in enumerate(records, 1):
             size = len(schemas.encode(record))
             if size > self.settings.max_article_bytes:
+                limit = self.settings.max_article_bytes
                 return 413, {"error": f"article {number} (id {record['id']}) is {size} bytes as a raw record, over "
-                                      f"{self.settings.max_article_bytes} (KHABAR_MAX_ARTICLE_BYTES); nothing was sent"}, {}
+                                      f"{limit} (KHABAR_MAX_ARTICLE_BYTES); nothing was sent"}, {}
         started = time.perf_counter()
         try:
             await self.sender.send(records)

@@ -1,4 +1,5 @@
-"""Prometheus metrics of the producer (served by `khabar replay` and `khabar watch` when KHABAR_PRODUCER_METRICS_PORT is set)."""
+"""Prometheus metrics of the producers (served by `khabar replay` and `khabar watch` when
+KHABAR_PRODUCER_METRICS_PORT is set)."""
 
 from prometheus_client import Counter
 
@@ -10,4 +11,5 @@ WATCH_FILES = Counter("khabar_watch_files_total", "Files `khabar watch` finished
 WATCH_RETRIES = Counter("khabar_watch_retries_total", "Tries of a watched file cut short by an unavailable broker.")
 FULL_TEXT_PAGES = Counter("khabar_feed_full_text_pages_total", "Feed items sent with the article from their page.")
 FULL_TEXT_FALLBACKS = Counter("khabar_feed_full_text_fallbacks_total",
-                              "Feed items sent with their feed text as their page could not be had, by why.", ["reason"])
+                              "Feed items sent with their feed text as their page could not be had, by why.",
+                              ["reason"])
