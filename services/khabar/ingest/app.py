@@ -122,8 +122,8 @@ class IngestServer:
             return 415, {"error": f"unsupported Content-Type {request.content_type!r}: send application/json "
                                   "(one article) or application/x-ndjson (JSON Lines)"}, {}
         limit = self.settings.ingest_max_body_bytes
-        too_large = 413, {"error": f"the body is over {limit} bytes (KHABAR_INGEST_MAX_BODY_BYTES): "
-                                   "send fewer articles per request"}, {}
+        too_large: tuple[int, dict, dict[str, str]] = 413, {
+            "error": f"the body is over {limit} bytes (KHABAR_INGEST_MAX_BODY_BYTES): send fewer at a time"}, {}
         if (request.content_length or 0) > limit:
             return too_large
         try:

@@ -24,6 +24,7 @@ USER_AGENT = f"khabar/{__version__} (feed reader)"
 ROBOTS_NAME = "khabar"  # the name robots.txt rules are matched against
 _ROBOTS_FOR_S = 86_400
 _MAX_PAGE_BYTES = 5_000_000
+_NOTHING = ["User-agent: *", "Disallow: /"]
 # Why an item kept its feed text (the reasons counted in khabar_feed_full_text_fallbacks_total).
 FALLBACK_REASONS = ("no_link", "robots", "fetch_failed", "no_text", "invalid")  # no_text: none longer than the feed's
 
@@ -56,15 +57,15 @@ class PageReader:
         parts = urlsplit(url)
         rules, read_at = self._robots.get(parts.netloc, (None, -math.inf))
         if rules is None or self.clock() - read_at > _ROBOTS_FOR_S:
-            rules = RobotFileParser(f"{parts.scheme}://{parts.netloc}/robots.txt")
+            rules = RobotFileParser()
             try:
-                rules.parse(self._get(rules.url).decode("utf-8", "replace").splitlines())
+                lines = self._get(f"{parts.scheme}://{parts.netloc}/robots.txt").decode("utf-8", "replace").splitlines()
             except HTTPError as error:
                 # No robots.txt (4xx) allows everything; 401/403, a server error or no answer allows nothing.
-                rules.allow_all = 400 <= error.code < 500 and error.code not in (401, 403)
-                rules.disallow_all = not rules.allow_all
+                lines = [] if 400 <= error.code < 500 and error.code not in (401, 403) else _NOTHING
             except (OSError, ValueError):
-                rules.disallow_all = True
+                lines = _NOTHING
+            rules.parse(lines)
             self._robots[parts.netloc] = (rules, self.clock())
         return rules.can_fetch(ROBOTS_NAME, url)
 
