@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from support.kafka import free_port
 from khabar.config import Settings
+from support.kafka import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
 

@@ -13,17 +13,19 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import collect_by_key, free_port, seed_variants, stop_process
 from hypothesis import HealthCheck, event, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
-from khabar.broker.local import LocalBroker
+
 from khabar.config import Settings
 from khabar.ingest.app import OPENAPI_PATH
+from khabar.local.broker import LocalBroker
 from khabar.producer.sources import read_json_bytes
-from raw_topic import raw_keys
-from schema_strategies import from_schema
+from support.articles import seed_variants
+from support.kafka import collect_by_key, free_port, stop_process
+from support.raw_topic import raw_keys
+from support.schema_strategies import from_schema
 
 pytestmark = pytest.mark.integration
 

@@ -14,10 +14,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import seed_variants, stop_process
+
 from khabar.config import Settings
 from khabar.producer.sources import read_file
-from raw_topic import raw_keys
+from support.articles import seed_variants
+from support.kafka import stop_process
+from support.raw_topic import raw_keys
 
 pytestmark = pytest.mark.integration
 

@@ -13,8 +13,8 @@ from khabar.cli.kafka import kafka
 from khabar.cli.producer import feed, redrive, replay
 from khabar.cli.run import run
 from khabar.cli.text import enrich, eval_ner, train_ner, validate
-from khabar.cli.worker import worker
 from khabar.cli.watch import watch
+from khabar.cli.worker import worker
 from khabar.config import Settings
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from khabar.cli.params import require_broker
 from khabar.config import Settings
 
 
@@ -24,10 +25,11 @@ def watch(settings: Settings, directory: Path) -> None:
     with NAME.reason.txt beside it. A restart sends what arrived meanwhile and nothing the broker already has."""
     from prometheus_client import start_http_server
 
-    from khabar.broker.topics import ensure_topics
     from khabar.producer.replay import Replayer
     from khabar.producer.watch import Watcher
+    from khabar.topics import ensure_topics
 
+    require_broker(settings)
     ensure_topics(settings)
     if settings.producer_metrics_port:
         start_http_server(settings.producer_metrics_port, addr=settings.worker_host)

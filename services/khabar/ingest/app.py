@@ -19,11 +19,11 @@ from aiokafka.errors import KafkaConnectionError, KafkaError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from khabar import schemas
-from khabar.broker.topics import ensure_topics
 from khabar.config import Settings
 from khabar.enricher.logs import quiet_repeats
 from khabar.ingest import metrics
 from khabar.producer.sources import InputError, read_json_bytes
+from khabar.topics import ensure_topics
 
 OPENAPI_PATH = schemas.SCHEMA_DIR / "ingest.openapi.json"
 JSON_LINES_TYPES = ("application/x-ndjson", "application/jsonl", "application/x-jsonlines")

@@ -36,14 +36,16 @@ ITEMS = [("ماكرون في بيروت", "/news/1"), ("خبر محجوب", "/pr
 
 
 def feed(base: str) -> bytes:
-    items = "".join(ITEM.format(title=title, base=base, path=path, n=n) for n, (title, path) in enumerate(ITEMS, 1))
+    items = "".join(ITEM.format(title=title, base=base, path=path, n=n)
+                    for n, (title, path) in enumerate(ITEMS, 1))
     return f"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>وكالة الاختبار</title>
 {items}</channel></rss>""".encode()
 
 
 # Not well-formed XML: an undeclared entity, a bare '&', an unclosed element, and no closing tags at the end.
 MALFORMED = """<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>وكالة &nbsp; الاختبار</title>
-<item><title>خبر أول & ثان</title><link>https://news.example/1</link><description>نص الخبر الأول<br></description></item>
+<item><title>خبر أول & ثان</title><link>https://news.example/1</link>
+<description>نص الخبر الأول<br></description></item>
 <item><title>خبر ثالث</title><link>https://news.example/3</link><description>نص الخبر الثالث</description>
 """.encode()
 
@@ -117,5 +119,5 @@ def test_full_text_takes_the_article_from_each_page_politely_else_keeps_the_feed
     assert paths == ["/feed.xml", "/robots.txt", "/news/1", "/missing/3", "/empty/4", "/slow/5"]  # not /private/
     assert {agent for _, agent, _ in site.requests} == {USER_AGENT}
     page_times = [when for path, _, when in site.requests if path != "/feed.xml"]
-    assert min(later - earlier for earlier, later in zip(page_times, page_times[1:])) >= 0.2
+    assert min(later - earlier for earlier, later in zip(page_times, page_times[1:], strict=False)) >= 0.2
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 
 from kafka import KafkaConsumer, TopicPartition
-from khabar.broker.topics import ensure_topics
+
 from khabar.config import Settings
+from khabar.topics import ensure_topics
 
 
 def raw_keys(settings: Settings, timeout: float = 30) -> list[str]:
