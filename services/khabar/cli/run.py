@@ -136,10 +136,11 @@ def _follow(settings: Settings, reader: OutputReader, watch: Path) -> None:
     from khabar.producer.replay import Replayer
     from khabar.producer.watch import Watcher
 
-    click.echo(f"following: drop .txt/.json/.jsonl/.zip files into {watch}/ (write .NAME.tmp, then rename it), or "
-               f"`khabar replay` into {settings.raw_topic}; sent files go to done/, others to failed/; Ctrl-C stops")
     with Replayer(settings) as replayer:
-        watcher = Watcher(watch, replayer)
+        watcher = Watcher(watch, replayer)  # makes the inbox: it is there once we say so
+        click.echo(f"following: drop .txt/.json/.jsonl/.zip files into {watch}/ (write .NAME.tmp, then rename it), "
+                   f"or `khabar replay` into {settings.raw_topic}; sent files go to done/, others to failed/; "
+                   "Ctrl-C stops")
         while True:
             for outcome in watcher.scan():
                 click.echo(f"  {outcome}")
