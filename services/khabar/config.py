@@ -23,8 +23,8 @@ def project_path(relative: str) -> Path:
     return packaged if packaged.exists() else PROJECT_ROOT / relative
 
 
-def _doc(default: Any, help_text: str) -> Any:
-    return field(default=default, metadata={"help": help_text})
+def _doc(default: Any, help_text: str, secret: bool = False) -> Any:
+    return field(default=default, metadata={"help": help_text}, repr=not secret)
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,16 @@ class Settings:
     # Producer
     producer_metrics_port: int = _doc(0, "If set, `khabar replay` serves its Prometheus metrics on this port.")
     producer_max_request_bytes: int = _doc(8_388_608, "Largest message the producer sends; keep it at or below the broker's message.max.bytes.")
+    # Ingest endpoint (khabar ingest) and watched inbox (khabar watch)
+    ingest_host: str = _doc("127.0.0.1", "Address `khabar ingest` binds to.")
+    ingest_port: int = _doc(6067, "Port of `khabar ingest`: POST /articles, /openapi.json, /metrics, /healthz.")
+    ingest_token: str = _doc("", "If set, POST /articles needs 'Authorization: Bearer <this>' (else 401).", secret=True)
+    ingest_max_body_bytes: int = _doc(8_388_608, "Largest request body `khabar ingest` reads; larger ones get 413.")
+    ingest_ack_timeout_s: float = _doc(10.0, "Seconds `khabar ingest` waits for the broker's acks, then answers 503.")
+    ingest_retry_after_s: int = _doc(5, "Seconds a 503 from `khabar ingest` asks the client to wait (Retry-After).")
+    watch_poll_s: float = _doc(1.0, "How often `khabar watch` looks for new files in its directory, in seconds.")
+    feed_page_timeout_s: float = _doc(20.0, "`khabar feed --full-text`: seconds to wait for an item's page.")
+    feed_host_interval_s: float = _doc(1.0, "`khabar feed --full-text`: least seconds between requests to one host.")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
