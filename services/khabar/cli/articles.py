@@ -37,7 +37,7 @@ def replay(settings, paths, rate, limit, loop, progress) -> None:
     from khabar.broker.topics import ensure_topics
     from khabar.producer.replay import Replayer
 
-    ensure_topics(settings)
+    ensure_topics(settings, [settings.raw_topic])  # a producer's principal may see only that topic
     if settings.producer_metrics_port:
         start_http_server(settings.producer_metrics_port, addr=settings.worker_host)
     replayer = Replayer(settings)
@@ -85,7 +85,7 @@ def feed(settings, urls, every, once) -> None:
     from khabar.producer.feeds import FeedPoller
     from khabar.producer.replay import Replayer
 
-    ensure_topics(settings)
+    ensure_topics(settings, [settings.raw_topic])
     poller = FeedPoller(urls, settings.state_dir)
     replayer = Replayer(settings)
     problems = 0
