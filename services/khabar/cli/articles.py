@@ -153,6 +153,10 @@ def redrive(settings, reasons, every_reason, dry_run) -> None:
 @click.pass_obj
 def worker(settings, loglevel) -> None:
     """Run the enrichment worker (Faust) until Ctrl-C; metrics on http://WORKER_HOST:WORKER_PORT/metrics."""
+    from khabar.broker.topics import ensure_topics
+
+    # Before importing Faust and the models (seconds): a broker that refuses us says so at once.
+    ensure_topics(settings)
     from khabar.enricher.app import run_worker
 
     click.echo(f"worker {settings.app_id}: {settings.raw_topic} -> {settings.enriched_topic} | "

@@ -97,9 +97,6 @@ def create_app(settings: Settings, pipeline: TextPipeline | None = None) -> faus
 
 
 def run_worker(settings: Settings, loglevel: str = "warning") -> None:
-    from khabar.broker.topics import ensure_topics
-
-    ensure_topics(settings)
     app = create_app(settings)
     # The loaded models and tables live for the whole process: keep the garbage collector from rescanning them.
     gc.freeze()
