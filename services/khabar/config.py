@@ -33,13 +33,16 @@ class Settings:
     deadletter_topic: str = _doc("articles.deadletter", "Topic for records that could not be enriched, with the reason.")
     topic_partitions: int = _doc(4, "Partitions of the topics khabar creates (scale workers up to this many).")
     replication_factor: int = _doc(1, "Replicas of each topic khabar or Faust creates (3 on a production cluster).")
-    min_insync_replicas: int = _doc(1, "min.insync.replicas of the topics khabar creates: replicas that must have a write (acks=all) before it counts.")
+    min_insync_replicas: int = _doc(1, "min.insync.replicas of the topics khabar creates: replicas that must "
+                                       "have a write (acks=all) before it counts.")
     # Kafka security: the same for every client (producer, worker, admin, readers); see khabar.kafka_clients
     security_protocol: str = _doc("PLAINTEXT", "How clients talk to Kafka: " + ", ".join(SECURITY_PROTOCOLS) + ".")
     sasl_mechanism: str = _doc("SCRAM-SHA-512", "SASL mechanism with SASL_*: " + ", ".join(SASL_MECHANISMS) + ".")
     sasl_username: str = _doc("", "SASL user name.")
-    sasl_password: str = _doc("", "SASL password (prefer KHABAR_SASL_PASSWORD_FILE); never printed or logged.", secret=True)
-    sasl_password_file: str = _doc("", "File holding the SASL password (its first line), instead of KHABAR_SASL_PASSWORD.")
+    sasl_password: str = _doc("", "SASL password (prefer KHABAR_SASL_PASSWORD_FILE); never printed or logged.",
+                              secret=True)
+    sasl_password_file: str = _doc("", "File holding the SASL password (its first line), instead of "
+                                       "KHABAR_SASL_PASSWORD.")
     ssl_cafile: str = _doc("", "PEM file of the CA(s) that signed the brokers' certificates; empty: the system's CAs.")
     ssl_certfile: str = _doc("", "PEM client certificate, for brokers that require one (mTLS).")
     ssl_keyfile: str = _doc("", "PEM private key of the client certificate (unencrypted).")
@@ -48,8 +51,10 @@ class Settings:
     kafka_port: int = _doc(9092, "Client port of the local broker started by `khabar kafka up`.")
     kafka_controller_port: int = _doc(9093, "KRaft controller port of the local broker.")
     kafka_heap: str = _doc("512m", "Maximum JVM heap of the local broker.")
-    kafka_brokers: int = _doc(1, "Nodes of the local cluster (1 or 3); node n listens on KHABAR_KAFKA_PORT + 10·(n-1).")
-    kafka_secure: bool = _doc(False, "The local broker takes only SASL_SSL (SCRAM-SHA-512) with ACLs; see `khabar kafka up --secure`.")
+    kafka_brokers: int = _doc(1, "Nodes of the local cluster (1 or 3); node n listens on KHABAR_KAFKA_PORT + "
+                                 "10·(n-1).")
+    kafka_secure: bool = _doc(False, "The local broker takes only SASL_SSL (SCRAM-SHA-512) with ACLs; see "
+                                     "`khabar kafka up --secure`.")
     state_dir: Path = _doc(PROJECT_ROOT / ".khabar", "Where the local broker keeps its data, logs and pid file.")
     cache_dir: Path = _doc(Path.home() / ".cache" / "khabar", "Where resolved broker jars are cached between runs.")
     # Enricher worker
@@ -69,7 +74,8 @@ class Settings:
 
     def __post_init__(self) -> None:
         if self.security_protocol not in SECURITY_PROTOCOLS:
-            raise ValueError(f"KHABAR_SECURITY_PROTOCOL={self.security_protocol!r}: use one of {', '.join(SECURITY_PROTOCOLS)}")
+            raise ValueError(f"KHABAR_SECURITY_PROTOCOL={self.security_protocol!r}: "
+                             f"use one of {', '.join(SECURITY_PROTOCOLS)}")
         if self.sasl_mechanism not in SASL_MECHANISMS:
             raise ValueError(f"KHABAR_SASL_MECHANISM={self.sasl_mechanism!r}: use one of {', '.join(SASL_MECHANISMS)}")
         if self.sasl_password and self.sasl_password_file:
@@ -118,7 +124,8 @@ _BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "fals
 
 
 def _coerce(f: dataclasses.Field, raw: str):
-    kind = f.type if isinstance(f.type, type) else {"int": int, "float": float, "Path": Path, "str": str, "bool": bool}[f.type]
+    names = {"int": int, "float": float, "Path": Path, "str": str, "bool": bool}
+    kind = f.type if isinstance(f.type, type) else names[f.type]
     if kind is bool:
         if raw.strip().lower() not in _BOOLEANS:
             raise ValueError(f"KHABAR_{f.name.upper()}={raw!r} is not a valid bool: use true or false")

@@ -70,6 +70,12 @@ def test_the_pipeline_works_end_to_end_over_sasl_ssl_with_least_privilege(secure
         replayer.close()
         assert not report.failed and len(report.sent) == 11
         found = collect_by_key(reader, {r["id"] for r in records} | {"broken"}, timeout=120)
+        # The lag reader (aiokafka's admin client) connects the same way: the worker exports the raw topic's lag.
+        lag_line = f'khabar_consumer_lag_messages{{partition="0",topic="{base.raw_topic}"}}'
+        deadline = time.monotonic() + 30
+        while lag_line not in worker.get("/metrics")[1].decode() and time.monotonic() < deadline:
+            time.sleep(1)
+        assert lag_line in worker.get("/metrics")[1].decode(), worker.log_tail()
     finally:
         worker.stop()
         reader.close()

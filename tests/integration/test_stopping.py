@@ -54,6 +54,7 @@ def test_sigterm_stops_a_worker_cleanly_committing_what_it_finished(settings, wo
     assert collect_by_key(outputs, set(report.sent)).keys() == set(report.sent)
 
     seconds, code = stop_seconds(worker)
+    print(f"\nclean stop: 40 articles out, SIGTERM -> exit {code} in {seconds:.1f}s")
     assert seconds < STOP_S and code == 0, worker.log_tail()
 
     consumer = KafkaConsumer(**kafka_clients.kafka_python(settings), group_id=settings.app_id,
@@ -80,6 +81,7 @@ def test_sigterm_stops_a_busy_worker_whose_broker_is_gone(settings, tmp_path):
         replayer.close()
         broker.down(timeout=0.1)  # SIGKILL after 0.1 s: the broker is gone mid-stream
         seconds, code = stop_seconds(worker)
+        print(f"\nbroker SIGKILLed mid-stream, then SIGTERM -> exit {code} in {seconds:.1f}s")
         assert seconds < STOP_S and code in (0, stopping.EXIT_CODE_FORCED), worker.log_tail()
     finally:
         if worker is not None:

@@ -129,7 +129,8 @@ def grant_least_privilege(admin_settings: Settings, settings: Settings) -> None:
     topic, group, prefixed = ResourceType.TOPIC, ResourceType.GROUP, ACLResourcePatternType.PREFIXED
     acls = []
     for operation in (ACLOperation.READ, ACLOperation.DESCRIBE):
-        acls += [allow("worker", operation, topic, settings.raw_topic), allow("worker", operation, group, settings.app_id)]
+        acls += [allow("worker", operation, topic, settings.raw_topic),
+                 allow("worker", operation, group, settings.app_id)]
     for operation in (ACLOperation.WRITE, ACLOperation.DESCRIBE):
         acls += [allow("worker", operation, topic, settings.enriched_topic),
                  allow("worker", operation, topic, settings.deadletter_topic),

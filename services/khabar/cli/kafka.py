@@ -55,13 +55,14 @@ def up(settings, brokers, secure) -> None:
                    f"{settings.deadletter_topic} and group {settings.app_id}. Settings per role:")
         for user in ("worker", "producer", "admin"):
             role = cluster.security.client_settings(settings, user)
-            click.echo(f"  {user + ':':9} KHABAR_SECURITY_PROTOCOL=SASL_SSL KHABAR_SASL_MECHANISM={role.sasl_mechanism} "
-                       f"KHABAR_SASL_USERNAME={user} KHABAR_SASL_PASSWORD_FILE={role.sasl_password_file} "
+            click.echo(f"  {user + ':':9} KHABAR_SECURITY_PROTOCOL=SASL_SSL "
+                       f"KHABAR_SASL_MECHANISM={role.sasl_mechanism} KHABAR_SASL_USERNAME={user} KHABAR_SASL_PASSWORD_FILE={role.sasl_password_file} "
                        f"KHABAR_SSL_CAFILE={role.ssl_cafile}")
 
 
 @kafka.command()
-@click.option("--brokers", type=click.Choice(["1", "3"]), default=None, help="Nodes to stop (default KHABAR_KAFKA_BROKERS).")
+@click.option("--brokers", type=click.Choice(["1", "3"]), default=None,
+              help="Nodes to stop (default KHABAR_KAFKA_BROKERS).")
 @click.pass_obj
 def down(settings, brokers) -> None:
     """Stop the broker(s) started by `khabar kafka up`."""
@@ -69,7 +70,8 @@ def down(settings, brokers) -> None:
 
 
 @kafka.command()
-@click.option("--brokers", type=click.Choice(["1", "3"]), default=None, help="Nodes to look at (default KHABAR_KAFKA_BROKERS).")
+@click.option("--brokers", type=click.Choice(["1", "3"]), default=None,
+              help="Nodes to look at (default KHABAR_KAFKA_BROKERS).")
 @click.pass_obj
 def status(settings, brokers) -> None:
     """Say whether the local broker(s) run, where, and where the logs are."""
