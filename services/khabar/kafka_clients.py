@@ -9,10 +9,13 @@ built here: the CA file (else the system's CAs), the client certificate (mTLS), 
 from __future__ import annotations
 
 import ssl
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from khabar.config import Settings
+
+Client = TypeVar("Client")
 
 
 class KafkaAccessError(RuntimeError):
@@ -76,7 +79,7 @@ def aiokafka(settings: Settings) -> dict[str, Any]:
     return kafka_python(settings)
 
 
-def faust_credentials(settings: Settings):
+def faust_credentials(settings: Settings) -> Any:
     """Faust's `broker_credentials` for these settings (None for PLAINTEXT)."""
     import faust
 
@@ -129,12 +132,12 @@ def check_access(settings: Settings, timeout_s: float = 10.0) -> None:
                                    f"(KHABAR_SASL_PASSWORD_FILE)") from error
         raise KafkaAccessError(f"the broker at {where} broke off the connection ({type(error).__name__}: {error}): "
                                "does it expect another KHABAR_SECURITY_PROTOCOL or KHABAR_SASL_MECHANISM?") from error
-    except (OSError, asyncio.TimeoutError) as error:
+    except (TimeoutError, OSError) as error:
         raise KafkaAccessError(f"cannot reach the broker at {where}: {error or 'no answer'} "
                                f"within {timeout_s:.0f}s") from error
 
 
-def connect(client_class, settings: Settings, **config):
+def connect(client_class: Callable[..., Client], settings: Settings, **config: Any) -> Client:
     """A kafka-python client (KafkaAdminClient, KafkaConsumer, KafkaProducer) for `settings`, after
     `check_access`, so that a broker that cannot be reached as configured says why at once."""
     from kafka.errors import KafkaError

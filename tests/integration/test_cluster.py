@@ -12,13 +12,15 @@ import pytest
 from kafka import KafkaAdminClient
 from kafka.admin import ConfigResource, ConfigResourceType
 
-from conftest import WorkerProcess, free_port, origin_key, seed_variants
 from khabar import kafka_clients
-from khabar.broker.cluster import LocalCluster
-from khabar.broker.outputs import OutputReader
-from khabar.broker.topics import ensure_topics, khabar_topics
 from khabar.config import NODE_PORT_STEP, Settings
+from khabar.local.cluster import LocalCluster
+from khabar.local.outputs import OutputReader
+from khabar.local.worker import WorkerProcess
 from khabar.producer.replay import Replayer
+from khabar.topics import ensure_topics, khabar_topics
+from support.articles import seed_variants
+from support.kafka import free_port, origin_key
 
 pytestmark = [pytest.mark.integration, pytest.mark.cluster, pytest.mark.chaos]
 

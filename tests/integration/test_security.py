@@ -10,15 +10,17 @@ import uuid
 import pytest
 from click.testing import CliRunner
 
-from conftest import WorkerProcess, collect_by_key, free_port, seed_variants
 from khabar import schemas
-from khabar.broker.cluster import LocalCluster
-from khabar.broker.outputs import OutputReader
-from khabar.broker.secure import USERS, LocalSecurity, grant_least_privilege
-from khabar.broker.topics import ensure_topics
 from khabar.cli import main
 from khabar.config import PROJECT_ROOT, Settings
+from khabar.local.cluster import LocalCluster
+from khabar.local.outputs import OutputReader
+from khabar.local.secure import USERS, LocalSecurity, grant_least_privilege
+from khabar.local.worker import WorkerProcess
 from khabar.producer.replay import Replayer
+from khabar.topics import ensure_topics
+from support.articles import seed_variants
+from support.kafka import collect_by_key, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.security]
 

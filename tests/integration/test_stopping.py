@@ -9,12 +9,14 @@ import time
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 
-from conftest import WorkerProcess, collect_by_key, free_port, seed_variants
 from khabar import kafka_clients
-from khabar.broker.local import LocalBroker
-from khabar.broker.topics import ensure_topics
 from khabar.enricher import stopping
+from khabar.local.broker import LocalBroker
+from khabar.local.worker import WorkerProcess
 from khabar.producer.replay import Replayer
+from khabar.topics import ensure_topics
+from support.articles import seed_variants
+from support.kafka import collect_by_key, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos]
 

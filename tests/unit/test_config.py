@@ -33,11 +33,8 @@ def test_moving_the_local_broker_moves_the_default_bootstrap_servers():
     assert Settings.from_env(explicit).bootstrap_servers == "kafka:9092"
 
 
-def test_booleans_and_choices_are_checked():
+def test_security_settings_are_checked():
     assert Settings.from_env({"KHABAR_SSL_CHECK_HOSTNAME": "false"}).ssl_check_hostname is False
-    assert Settings.from_env({"KHABAR_KAFKA_SECURE": "1"}).kafka_secure is True
-    with pytest.raises(ValueError, match="KHABAR_SSL_CHECK_HOSTNAME='maybe' is not a valid bool"):
-        Settings.from_env({"KHABAR_SSL_CHECK_HOSTNAME": "maybe"})
     with pytest.raises(ValueError, match="KHABAR_SECURITY_PROTOCOL='TLS': use one of PLAINTEXT, SSL"):
         Settings.from_env({"KHABAR_SECURITY_PROTOCOL": "TLS"})
     with pytest.raises(ValueError, match="not both"):
@@ -49,7 +46,7 @@ def test_a_local_cluster_moves_the_default_bootstrap_servers_to_all_its_nodes():
     assert settings.bootstrap_servers == "127.0.0.1:19400,127.0.0.1:19410,127.0.0.1:19420"
 
 
-def test_the_password_is_never_shown(monkeypatch):
+def test_the_password_is_never_shown():
     from click.testing import CliRunner
 
     from khabar.cli import main
@@ -59,3 +56,36 @@ def test_the_password_is_never_shown(monkeypatch):
     result = CliRunner().invoke(main, ["config"], env={"KHABAR_SASL_PASSWORD": "hunter2-secret"})
     assert result.exit_code == 0 and "KHABAR_SASL_PASSWORD " in result.output
     assert "hunter2-secret" not in result.output
+
+
+def test_bool_settings_read_the_usual_words_and_refuse_others():
+    from dataclasses import dataclass, fields
+
+    from khabar.config import _coerce
+
+    @dataclass
+    class WithFlag:
+        verify: bool = True
+
+    flag = fields(WithFlag)[0]
+    assert [_coerce(flag, word) for word in ("true", "1", "Yes", "on")] == [True] * 4
+    assert [_coerce(flag, word) for word in ("false", "0", "no", "OFF")] == [False] * 4
+    with pytest.raises(ValueError, match="KHABAR_VERIFY='maybe' is not a valid bool"):
+        _coerce(flag, "maybe")
+
+
+def test_the_shared_data_folder_is_a_setting():
+    assert Settings.from_env({"KHABAR_SHARED_DIR": "/data/shared"}).shared_dir == Path("/data/shared")
+    assert "KHABAR_SHARED_DIR" in {variable for variable, _, _ in Settings.describe()}
+
+
+def test_the_wheel_carries_the_schemas_and_the_broker_build():
+    import tomllib
+
+    from khabar.config import PROJECT_ROOT, project_path
+
+    pyproject = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
+    carried = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
+    assert carried == {"schemas": "khabar/data/schemas", "deploy/kafka": "khabar/data/deploy/kafka"}
+    assert (project_path("schemas") / "raw-article.v1.json").is_file()
+    assert (project_path("deploy/kafka") / "pom.xml").is_file()

@@ -28,7 +28,7 @@ def test_sasl_ssl_gives_every_library_the_same_credentials_and_a_verifying_conte
         ("SCRAM-SHA-256", "worker", "s3cret")
     context = config["ssl_context"]
     assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
-    assert kafka_clients.aiokafka(settings) .keys() == config.keys()
+    assert kafka_clients.aiokafka(settings).keys() == config.keys()
     credentials = kafka_clients.faust_credentials(settings)
     assert isinstance(credentials, faust.SASLCredentials)
     assert (credentials.protocol.value, credentials.mechanism.value, credentials.username, credentials.password) == \

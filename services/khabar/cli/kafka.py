@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from khabar.broker.cluster import LocalCluster
-from khabar.broker.local import BrokerError, kafka_version
-from khabar.broker.topics import ensure_topics
+from khabar.local.broker import BrokerError, kafka_version
+from khabar.local.cluster import LocalCluster
+from khabar.topics import ensure_topics
 
 
 @click.group()
@@ -48,7 +48,7 @@ def up(settings, brokers, secure) -> None:
         click.echo(f"clients: KHABAR_BOOTSTRAP_SERVERS={cluster.bootstrap} KHABAR_REPLICATION_FACTOR={replicas} "
                    f"KHABAR_MIN_INSYNC_REPLICAS={min(replicas, 2)}")
     if cluster.security is not None:
-        from khabar.broker.secure import grant_least_privilege
+        from khabar.local.secure import grant_least_privilege
 
         grant_least_privilege(admin, settings)
         click.echo(f"SASL_SSL only, SCRAM-SHA-512; ACLs for topics {settings.raw_topic}, {settings.enriched_topic}, "
@@ -56,7 +56,8 @@ def up(settings, brokers, secure) -> None:
         for user in ("worker", "producer", "admin"):
             role = cluster.security.client_settings(settings, user)
             click.echo(f"  {user + ':':9} KHABAR_SECURITY_PROTOCOL=SASL_SSL "
-                       f"KHABAR_SASL_MECHANISM={role.sasl_mechanism} KHABAR_SASL_USERNAME={user} KHABAR_SASL_PASSWORD_FILE={role.sasl_password_file} "
+                       f"KHABAR_SASL_MECHANISM={role.sasl_mechanism} KHABAR_SASL_USERNAME={user} "
+                       f"KHABAR_SASL_PASSWORD_FILE={role.sasl_password_file} "
                        f"KHABAR_SSL_CAFILE={role.ssl_cafile}")
 
 

@@ -14,8 +14,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from khabar.broker.local import BrokerError
 from khabar.config import Settings
+from khabar.local.broker import BrokerError
 
 MECHANISM = "SCRAM-SHA-512"
 # admin: super user (ACLs, topics); broker: the nodes talking to each other; worker and producer: khabar's roles.

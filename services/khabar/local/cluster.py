@@ -12,10 +12,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from khabar.broker import local
-from khabar.broker.local import BrokerError, LocalBroker
-from khabar.broker.secure import LocalSecurity
 from khabar.config import NODE_PORT_STEP, Settings
+from khabar.local.broker import BrokerError, LocalBroker, _cluster_id
+from khabar.local.secure import LocalSecurity
 
 
 def _replication(brokers: int) -> dict[str, str]:
@@ -38,7 +37,7 @@ class LocalCluster:
 
     @classmethod
     def create(cls, port: int, controller_port: int, home: Path, cache_dir: Path, heap: str = "512m",
-               brokers: int = 1, secure: bool = False) -> "LocalCluster":
+               brokers: int = 1, secure: bool = False) -> LocalCluster:
         """Nodes n = 1..brokers on port + 10(n-1) and controller_port + 10(n-1); node 1's home is `home`."""
         if brokers not in (1, 3):
             raise BrokerError(f"a local cluster has 1 or 3 brokers, not {brokers} (a KRaft quorum needs a majority)")
@@ -50,7 +49,7 @@ class LocalCluster:
         homes = [home if n == 0 else home.with_name(f"{home.name}-{n + 1}") for n in range(brokers)]
         cluster_id = _shared_cluster_id(homes[0]) if brokers > 1 else None
         nodes = []
-        for n, ((client_port, cport), node_home) in enumerate(zip(ports, homes)):
+        for n, ((client_port, cport), node_home) in enumerate(zip(ports, homes, strict=True)):
             properties = {"node.id": str(n + 1), "controller.quorum.voters": voters}
             if brokers > 1:
                 properties.update(_replication(brokers))
@@ -64,7 +63,7 @@ class LocalCluster:
         return cls(nodes, security)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "LocalCluster":
+    def from_settings(cls, settings: Settings) -> LocalCluster:
         return cls.create(settings.kafka_port, settings.kafka_controller_port, settings.state_dir / "kafka",
                           settings.cache_dir, settings.kafka_heap, settings.kafka_brokers, settings.kafka_secure)
 
@@ -75,14 +74,14 @@ class LocalCluster:
     def up(self, timeout: float = 120.0) -> float:
         """Start every node that is not running, then wait for each; the seconds it took (0: all were up)."""
         started = time.monotonic()
-        pids = {id(node): node.pid() for node in self.nodes}
-        if all(pids.values()):
+        running = [node.pid() for node in self.nodes]
+        if all(running):
             return 0.0
         try:
-            for node in self.nodes:  # a node waits for a quorum: start them all before waiting for one
-                pids[id(node)] = pids[id(node)] or node.start()
-            for node in self.nodes:
-                node.wait_ready(max(1.0, started + timeout - time.monotonic()), pids[id(node)])
+            # A node waits for a quorum: start them all before waiting for one.
+            pids = [pid or node.start() for pid, node in zip(running, self.nodes, strict=True)]
+            for pid, node in zip(pids, self.nodes, strict=True):
+                node.wait_ready(max(1.0, started + timeout - time.monotonic()), pid)
         except BrokerError:
             self.down()
             raise
@@ -109,5 +108,5 @@ def _shared_cluster_id(first_home: Path) -> str:
     path = first_home.with_name(f"{first_home.name}.cluster-id")
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(local._cluster_id())
+        path.write_text(_cluster_id())
     return path.read_text().strip()
