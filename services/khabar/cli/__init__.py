@@ -16,9 +16,18 @@ from khabar.cli.text import enrich, eval_ner, train_ner, validate
 from khabar.cli.watch import watch
 from khabar.cli.worker import worker
 from khabar.config import Settings
+from khabar.kafka_clients import KafkaAccessError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except KafkaAccessError as error:  # it says what to change: no traceback
+            raise click.ClickException(str(error)) from error
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="khabar")
 @click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
 @click.pass_context

@@ -37,7 +37,7 @@ def replay(settings: Settings, paths: tuple[str, ...], rate: float, limit: int, 
     from khabar.topics import ensure_topics
 
     require_broker(settings)
-    ensure_topics(settings)
+    ensure_topics(settings, [settings.raw_topic])  # a producer's principal may see only that topic
     if settings.producer_metrics_port:
         start_http_server(settings.producer_metrics_port, addr=settings.worker_host)
     sent = failed = invalid = 0
@@ -82,7 +82,7 @@ def feed(settings: Settings, urls: tuple[str, ...], every: float, once: bool, fu
     from khabar.topics import ensure_topics
 
     require_broker(settings)
-    ensure_topics(settings)
+    ensure_topics(settings, [settings.raw_topic])  # a producer's principal may see only that topic
     pages = PageReader(settings.feed_page_timeout_s, settings.feed_host_interval_s) if full_text else None
     poller = FeedPoller(urls, settings.state_dir, pages=pages)
     problems = 0

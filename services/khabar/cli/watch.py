@@ -30,7 +30,7 @@ def watch(settings: Settings, directory: Path) -> None:
     from khabar.topics import ensure_topics
 
     require_broker(settings)
-    ensure_topics(settings)
+    ensure_topics(settings, [settings.raw_topic])  # a producer's principal may see only that topic
     if settings.producer_metrics_port:
         start_http_server(settings.producer_metrics_port, addr=settings.worker_host)
     signal.signal(signal.SIGTERM, _interrupt)  # stop as on Ctrl-C: what is in flight is flushed first

@@ -9,9 +9,9 @@ import logging
 import faust
 from faust.sensors.prometheus import setup_prometheus_sensors
 
-from khabar import __version__
+from khabar import __version__, kafka_clients
 from khabar.config import Settings
-from khabar.enricher import metrics
+from khabar.enricher import metrics, stopping
 from khabar.enricher.lag import REFRESH_S, ConsumerLag
 from khabar.enricher.logs import quiet_repeats
 from khabar.enricher.processing import Origin, Processor
@@ -27,6 +27,8 @@ def create_app(settings: Settings, pipeline: TextPipeline | None = None) -> faus
     app = faust.App(
         settings.app_id,
         broker=settings.kafka_url,
+        broker_credentials=kafka_clients.faust_credentials(settings),
+        topic_replication_factor=settings.replication_factor,
         autodiscover=False,
         datadir=str(settings.state_dir / "worker"),
         topic_partitions=settings.topic_partitions,
@@ -34,6 +36,7 @@ def create_app(settings: Settings, pipeline: TextPipeline | None = None) -> faus
         broker_session_timeout=settings.session_timeout_s,
         producer_max_request_size=settings.max_output_bytes + 65536,
         web_host=settings.worker_host,
+        web_bind=settings.worker_host,  # web_host only names the host in URLs; Faust binds web_bind, 0.0.0.0 by default
         web_port=settings.worker_port,
         web_in_thread=False,
     )
@@ -50,7 +53,7 @@ def create_app(settings: Settings, pipeline: TextPipeline | None = None) -> faus
     async def healthz(web, request):
         return web.json({"status": "alive", "version": __version__})
 
-    consumer_lag = ConsumerLag(app, settings.app_id, settings.raw_topic, settings.bootstrap_servers)
+    consumer_lag = ConsumerLag(app, settings.app_id, settings.raw_topic, kafka_clients.aiokafka(settings))
 
     @app.page("/readyz")
     async def readyz(web, request):
@@ -94,12 +97,9 @@ def create_app(settings: Settings, pipeline: TextPipeline | None = None) -> faus
 
 
 def run_worker(settings: Settings, loglevel: str = "warning") -> None:
-    from khabar.topics import ensure_topics
-
-    ensure_topics(settings)
     app = create_app(settings)
     # The loaded models and tables live for the whole process: keep the garbage collector from rescanning them.
     gc.freeze()
     quiet_repeats("aiokafka")  # a broker outage would otherwise log ~100 lines a second
-    worker = faust.Worker(app, loglevel=loglevel, quiet=True)
+    worker = stopping.Worker(app, loglevel=loglevel, quiet=True)
     worker.execute_from_commandline()

@@ -23,9 +23,9 @@ REFRESH_S = 5.0  # a Prometheus scrape interval is usually 15 s: fresher figures
 
 
 class ConsumerLag:
-    def __init__(self, app, group_id: str, topic: str, bootstrap_servers: str):
+    def __init__(self, app, group_id: str, topic: str, client_config: dict):
         self.app, self.group_id, self.topic = app, group_id, topic
-        self.bootstrap_servers = bootstrap_servers
+        self.client_config = client_config  # kafka_clients.aiokafka(settings)
         self._admin: AIOKafkaAdminClient | None = None
         self._exported: set[int] = set()
         app.on_before_shutdown.connect(self.close)
@@ -63,7 +63,7 @@ class ConsumerLag:
 
     async def _admin_client(self) -> AIOKafkaAdminClient:
         if self._admin is None:
-            admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap_servers, client_id="khabar-lag",
+            admin = AIOKafkaAdminClient(**self.client_config, client_id="khabar-lag",
                                         request_timeout_ms=int(REFRESH_S * 1000))
             try:
                 await admin.start()

@@ -9,6 +9,7 @@ from typing import Callable, Iterator
 
 from kafka import KafkaConsumer, TopicPartition
 
+from khabar import kafka_clients
 from khabar.config import Settings
 
 
@@ -17,7 +18,7 @@ class OutputReader:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers, enable_auto_commit=False,
+        self.consumer = KafkaConsumer(**kafka_clients.kafka_python(settings), enable_auto_commit=False,
                                       client_id="khabar-output-reader")
         partitions = [TopicPartition(topic, p)
                       for topic in (settings.enriched_topic, settings.deadletter_topic)

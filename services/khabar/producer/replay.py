@@ -12,7 +12,7 @@ from typing import Callable, Iterable, Iterator
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
-from khabar import schemas
+from khabar import kafka_clients, schemas
 from khabar.config import Settings
 from khabar.producer import metrics
 from khabar.producer.sources import InputError
@@ -46,7 +46,7 @@ class Replayer:
     def __init__(self, settings: Settings, producer: KafkaProducer | None = None) -> None:
         self.settings = settings
         self.producer = producer or KafkaProducer(
-            bootstrap_servers=settings.bootstrap_servers,
+            **kafka_clients.kafka_python(settings),
             acks="all",
             enable_idempotence=True,
             linger_ms=5,
