@@ -15,6 +15,7 @@ from typing import Any, Callable
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Where a wheel carries the checkout's schemas/ and deploy/kafka/ (pyproject: force-include).
 _PACKAGE_DATA = Path(__file__).resolve().parent / "data"
+PROCESSING_GUARANTEES = ("exactly_once", "at_least_once")
 
 
 def project_path(relative: str) -> Path:
@@ -49,6 +50,8 @@ class Settings:
     session_timeout_s: float = _doc(15.0, "Consumer group session timeout: how soon a dead worker's partitions move to a live one.")
     batch_size: int = _doc(32, "Most raw records the worker enriches in one batch.")
     batch_timeout_s: float = _doc(0.2, "Longest wait to fill a batch, in seconds.")
+    processing_guarantee: str = _doc("exactly_once", "'exactly_once': a batch's outputs and its input offsets commit in one Kafka transaction (readers use read_committed); 'at_least_once': a crash can repeat outputs, ~no transaction cost.")
+    transaction_timeout_s: float = _doc(10.0, "How long the broker keeps a transaction of a worker that died open before aborting it (read_committed readers wait that long at most).")
     max_article_bytes: int = _doc(1_000_000, "Raw records larger than this are dead-lettered, not enriched.")
     max_output_bytes: int = _doc(1_000_000, "Enriched records larger than this (the broker's message limit) are dead-lettered.")
     ner_backend: str = _doc("khabar", "Entity tagger: 'khabar' (the bundled model) or 'camel' (camel-tools BERT, installed separately).")
@@ -56,6 +59,15 @@ class Settings:
     # Producer
     producer_metrics_port: int = _doc(0, "If set, `khabar replay` serves its Prometheus metrics on this port.")
     producer_max_request_bytes: int = _doc(8_388_608, "Largest message the producer sends; keep it at or below the broker's message.max.bytes.")
+
+    def __post_init__(self) -> None:
+        if self.processing_guarantee not in PROCESSING_GUARANTEES:
+            raise ValueError(f"KHABAR_PROCESSING_GUARANTEE={self.processing_guarantee!r} is not one of "
+                             f"{', '.join(PROCESSING_GUARANTEES)}")
+
+    @property
+    def exactly_once(self) -> bool:
+        return self.processing_guarantee == "exactly_once"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
