@@ -123,8 +123,9 @@ class BatchLoop:
         finally:
             self.close()
 
-    def process(self, batch: dict[TopicPartition, list]) -> None:
-        """Enrich one polled batch and commit it; on a Kafka error, abort and rewind so it is consumed again."""
+    def process(self, batch: dict[TopicPartition, list]) -> float | None:
+        """Enrich one polled batch and commit it, returning the commit's seconds; on a Kafka error, abort and
+        rewind so that the batch is consumed again, returning None."""
         exactly_once = self.settings.exactly_once
         metrics.BATCH_SIZE.observe(sum(map(len, batch.values())))
         started = time.perf_counter()
@@ -149,10 +150,13 @@ class BatchLoop:
                 for delivery in deliveries:
                     delivery.get(timeout=0)  # raises the error of a send that failed
                 self.consumer.commit(offsets)
-            metrics.COMMIT_SECONDS.observe(time.perf_counter() - committing)
-            metrics.BATCH_SECONDS.observe(time.perf_counter() - started)
+            committed = time.perf_counter()
+            metrics.COMMIT_SECONDS.observe(committed - committing)
+            metrics.BATCH_SECONDS.observe(committed - started)
+            return committed - committing
         except KafkaError as error:
             self._recover(batch, error)
+            return None
 
     def _recover(self, batch: dict[TopicPartition, list], error: KafkaError) -> None:
         """A failed commit (a rebalance fenced this member's generation, a broker went away, a timeout): abort the
