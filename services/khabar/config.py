@@ -50,8 +50,11 @@ class Settings:
     session_timeout_s: float = _doc(15.0, "Consumer group session timeout: how soon a dead worker's partitions move to a live one.")
     batch_size: int = _doc(32, "Most raw records the worker enriches in one batch.")
     batch_timeout_s: float = _doc(0.2, "Longest wait to fill a batch, in seconds.")
-    processing_guarantee: str = _doc("exactly_once", "'exactly_once': a batch's outputs and its input offsets commit in one Kafka transaction (readers use read_committed); 'at_least_once': a crash can repeat outputs, ~no transaction cost.")
-    transaction_timeout_s: float = _doc(10.0, "How long the broker keeps a transaction of a worker that died open before aborting it (read_committed readers wait that long at most).")
+    processing_guarantee: str = _doc(
+        "exactly_once", "'exactly_once': a batch's outputs and input offsets commit in one Kafka transaction "
+        "(read them with read_committed); 'at_least_once': cheaper, a crash can repeat a batch's outputs.")
+    transaction_timeout_s: float = _doc(
+        10.0, "A dead worker's open transaction is aborted after this long (read_committed readers wait for it).")
     max_article_bytes: int = _doc(1_000_000, "Raw records larger than this are dead-lettered, not enriched.")
     max_output_bytes: int = _doc(1_000_000, "Enriched records larger than this (the broker's message limit) are dead-lettered.")
     ner_backend: str = _doc("khabar", "Entity tagger: 'khabar' (the bundled model) or 'camel' (camel-tools BERT, installed separately).")

@@ -15,10 +15,12 @@ from collections import Counter
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 
-from conftest import WorkerProcess, free_port, origin_key, seed_variants, send_raw
-from khabar.broker.topics import ensure_topics
 from khabar.config import Settings
+from khabar.local.worker import WorkerProcess
 from khabar.producer.replay import Replayer
+from khabar.topics import ensure_topics
+from support.articles import seed_variants
+from support.kafka import free_port, origin_key, send_raw
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos, pytest.mark.eos]
 
@@ -62,7 +64,7 @@ class Tally:
             assert time.monotonic() - started < timeout, f"{self.total} of {total} outputs after {timeout}s"
         return time.monotonic() - started
 
-    def drain(self, timeout: float = 60) -> "Tally":
+    def drain(self, timeout: float = 60) -> Tally:
         """Read to the end offsets as they are now (for read_committed: the last stable offset)."""
         ends = self.consumer.end_offsets(self.partitions)
         deadline = time.monotonic() + timeout
@@ -137,15 +139,14 @@ def test_kill_9_at_random_points_loses_nothing_and_duplicates_nothing(eos_settin
         for kill in range(1, KILLS + 1):
             # Kill after a random number of outputs more, read as the broker takes them (inside transactions).
             uncommitted.wait_for(uncommitted.total + rng.randint(150, 500), timeout=120)
-            worker.process.kill()
-            worker.process.wait()
+            worker.kill()
             killed_at, before = time.monotonic(), committed.drain().total
             worker = WorkerProcess(settings, tmp_path / f"worker-{kill}.log").start()
             committed.wait_for(before + 1, timeout=120)
             recoveries.append(round(time.monotonic() - killed_at, 1))
         committed.wait_for(len(ids), timeout=180)
         stopped_s = stop_promptly(worker)
-        check_exactly_once(settings, ids, uncommitted, "kill -9 x%d, one worker" % KILLS, seed=seed,
+        check_exactly_once(settings, ids, uncommitted, f"kill -9 x{KILLS}, one worker", seed=seed,
                            kills=KILLS, recover_s=recoveries, sigterm_exit_s=round(stopped_s, 1))
     finally:
         worker.stop()
@@ -168,8 +169,7 @@ def test_two_workers_a_join_and_a_kill_9_lose_nothing_and_duplicate_nothing(eos_
         uncommitted.wait_for(uncommitted.total + rng.randint(200, 600), timeout=120)
         # The first is killed and not restarted: its partitions go to the second after the session timeout,
         # its open transaction is aborted at the transaction timeout.
-        first.process.kill()
-        first.process.wait()
+        first.kill()
         killed_at = time.monotonic()
         while len(json.loads(second.get("/readyz")[1])["partitions"]) < settings.topic_partitions:
             assert time.monotonic() - killed_at < 60, second.log_tail()
@@ -178,7 +178,8 @@ def test_two_workers_a_join_and_a_kill_9_lose_nothing_and_duplicate_nothing(eos_
         committed.wait_for(len(ids), timeout=180)
         stopped_s = stop_promptly(second)
         check_exactly_once(settings, ids, uncommitted, "two workers: a join, then kill -9 of one", seed=seed,
-                           kills=1, rebalances=2, partitions_moved_s=partitions_moved_s, sigterm_exit_s=round(stopped_s, 1))
+                           kills=1, rebalances=2, partitions_moved_s=partitions_moved_s,
+                           sigterm_exit_s=round(stopped_s, 1))
     finally:
         first.stop()
         if second is not None:

@@ -6,9 +6,13 @@ import json
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import click
+
+from khabar.config import Settings
+from khabar.enricher.processing import Processor
 
 
 @click.command("guarantee")
@@ -16,19 +20,20 @@ import click
 @click.option("--articles", "limit", default=2000, show_default=True, help="How many SaudiNewsNet articles.")
 @click.option("--rounds", default=2, show_default=True, help="Rounds; the modes take turns within each.")
 @click.pass_obj
-def guarantee(settings, as_json: bool, limit: int, rounds: int) -> None:
+def guarantee(settings: Settings, as_json: bool, limit: int, rounds: int) -> None:
     """The batch loop on a broker of its own (free loopback ports, a temporary folder, stopped at the end):
     the same articles pre-loaded in a fresh raw topic for each run, consumed to the end by one loop in this
     process, once with each processing guarantee per round; the best round of each is kept. Also the time
     of one commit (transaction, or flush and offsets), from the loop's histogram."""
-    from khabar.broker.local import LocalBroker
     from khabar.cli.bench import _progress
-    from khabar.producer.sources import raw_record
-    from khabar.text.corpus import saudinewsnet_dir, saudinewsnet_documents
+    from khabar.local.broker import LocalBroker
+    from khabar.records import raw_record
+    from khabar.text.corpus import SAUDINEWSNET, saudinewsnet_documents
 
-    documents = list(saudinewsnet_documents(limit))
+    documents = list(saudinewsnet_documents(settings.shared_dir, limit))
     if not documents:
-        raise click.ClickException(f"no SaudiNewsNet articles in {saudinewsnet_dir()}")
+        raise click.ClickException(f"no SaudiNewsNet articles in {settings.shared_dir / SAUDINEWSNET} "
+                                   "(KHABAR_SHARED_DIR)")
     records = []
     for n, document in enumerate(documents):
         title, _, body = document.partition("\n\n")
@@ -53,13 +58,12 @@ def guarantee(settings, as_json: bool, limit: int, rounds: int) -> None:
             click.echo(f"{key:>{width}}: {value}")
 
 
-def _compare(settings, records: list[dict], rounds: int, say) -> dict:
-    from khabar.enricher.processing import Processor
+def _compare(settings: Settings, records: list[dict], rounds: int, say: Callable[[str], None]) -> dict:
     from khabar.text.pipeline import TextPipeline
 
     processor = Processor(settings, TextPipeline(settings.ner_backend, settings.ner_model_path))
     for record in records[:50]:  # the pipeline's lazy parts, outside the timing
-        processor.pipeline.enrich(dict(record))
+        processor.pipeline.analyse(record["title"], record["body"])
     best: dict[str, float] = {}
     commits: dict[str, list[float]] = {}
     for round_number in range(1, rounds + 1):
@@ -81,12 +85,12 @@ def _compare(settings, records: list[dict], rounds: int, say) -> dict:
     }
 
 
-def _run(settings, processor, records: list[dict]) -> tuple[float, list[float]]:
+def _run(settings: Settings, processor: Processor, records: list[dict]) -> tuple[float, list[float]]:
     """Seconds from the first batch polled to the last committed, and each commit's seconds."""
     from khabar import schemas
-    from khabar.broker.topics import ensure_topics
     from khabar.enricher.batches import BatchLoop
     from khabar.producer.replay import Replayer
+    from khabar.topics import ensure_topics
 
     run = uuid.uuid4().hex[:8]
     settings = settings.replace(raw_topic=f"raw-{run}", enriched_topic=f"enriched-{run}",
@@ -98,7 +102,7 @@ def _run(settings, processor, records: list[dict]) -> tuple[float, list[float]]:
     replayer.flush()
     replayer.close()
     loop = BatchLoop(settings, processor, transactional_id=f"bench-{run}", client_id="khabar-bench")
-    done, started, commit_seconds = 0, None, []
+    done, started, commit_seconds = 0, 0.0, []
     try:
         while done < len(records):
             batch = loop.consumer.poll(timeout_ms=200, max_records=settings.batch_size)

@@ -48,7 +48,7 @@ def create_app(settings: Settings, pipeline: TextPipeline | None = None) -> faus
         web_in_thread=False,
     )
     batches = BatchService(settings, processor)
-    app.service(batches)
+    app.service(batches)  # type: ignore[arg-type]  # an instance is started as it is (App._prepare_subservice)
     setup_prometheus_sensors(app, pattern="/metrics", name_prefix="faust")
     metrics.WORKER_INFO.info({"version": __version__, "ner_model": pipeline.ner_model})
 
@@ -75,10 +75,11 @@ def create_app(settings: Settings, pipeline: TextPipeline | None = None) -> faus
     async def export_consumer_lag():
         await consumer_lag.refresh()
 
-    @app.on_before_shutdown.connect
-    async def close_lag_clients(_app, **_kwargs):
+    async def close_lag_clients(_app: faust.App, **_kwargs: object) -> None:
         await consumer_lag.close()
         await offsets.close()
+
+    app.on_before_shutdown.connect(close_lag_clients)  # type: ignore[arg-type]
 
     return app
 
@@ -90,6 +91,8 @@ def run_worker(settings: Settings, loglevel: str = "warning") -> None:
     app = create_app(settings)
     # The loaded models and tables live for the whole process: keep the garbage collector from rescanning them.
     gc.freeze()
+    # The batch loop's kafka-python keeps its warnings in the worker (the CLI silences it for other commands).
+    logging.getLogger("kafka").setLevel(logging.WARNING)
     for client in ("aiokafka", "kafka"):  # a broker outage would otherwise log ~100 lines a second
         quiet_repeats(client)
     worker = faust.Worker(app, loglevel=loglevel, quiet=True)

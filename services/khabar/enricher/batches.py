@@ -23,7 +23,6 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import IO
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.subscription_state import ConsumerRebalanceListener
@@ -69,7 +68,7 @@ class WorkerSlot:
 class _Assignment(ConsumerRebalanceListener):
     """Keeps a copy of the assigned partitions that other threads may read (readiness, lag)."""
 
-    def __init__(self, loop: "BatchLoop"):
+    def __init__(self, loop: BatchLoop):
         self.loop = loop
 
     def on_partitions_revoked(self, revoked):
