@@ -13,14 +13,14 @@ import time
 from collections import Counter
 
 import pytest
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
 from khabar.config import Settings
 from khabar.local.worker import WorkerProcess
 from khabar.producer.replay import Replayer
 from khabar.topics import ensure_topics
 from support.articles import seed_variants
-from support.kafka import free_port, origin_key, send_raw
+from support.kafka import collect_by_key, free_port, origin_key, send_raw
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos, pytest.mark.eos]
 
@@ -186,3 +186,31 @@ def test_two_workers_a_join_and_a_kill_9_lose_nothing_and_duplicate_nothing(eos_
             second.stop()
         uncommitted.close()
         committed.close()
+
+
+def test_at_least_once_is_the_same_loop_committing_offsets_after_its_outputs(settings, outputs, tmp_path):
+    settings = settings.replace(processing_guarantee="at_least_once")
+    worker = WorkerProcess(settings, tmp_path / "worker.log").start()
+    try:
+        replayer = Replayer(settings)
+        report = replayer.replay(seed_variants(60))
+        replayer.close()
+        found = collect_by_key(outputs, set(report.sent), timeout=120, total=len(report.sent))
+        assert found.keys() == set(report.sent) and all(len(results) == 1 for results in found.values())
+        # The group's committed offsets reach the end of the raw topic: the loop committed after each batch.
+        admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+        raw = [TopicPartition(settings.raw_topic, p) for p in range(settings.topic_partitions)]
+        probe = Tally(settings, "read_uncommitted")
+        ends = probe.consumer.end_offsets(raw)
+        probe.close()
+        deadline = time.monotonic() + 30
+        while True:
+            committed = {tp: meta.offset for tp, meta in admin.list_consumer_group_offsets(settings.app_id).items()}
+            if all(committed.get(tp) == ends[tp] for tp in raw) or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        admin.close()
+        assert {tp: committed.get(tp) for tp in raw} == ends
+        assert "at_least_once" in worker.log_path.read_text()
+    finally:
+        worker.stop()
