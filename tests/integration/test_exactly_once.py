@@ -13,7 +13,7 @@ import time
 from collections import Counter
 
 import pytest
-from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer, TopicPartition
 
 from khabar.config import Settings
 from khabar.local.worker import WorkerProcess
@@ -198,19 +198,17 @@ def test_at_least_once_is_the_same_loop_committing_offsets_after_its_outputs(set
         found = collect_by_key(outputs, set(report.sent), timeout=120, total=len(report.sent))
         assert found.keys() == set(report.sent) and all(len(results) == 1 for results in found.values())
         # The group's committed offsets reach the end of the raw topic: the loop committed after each batch.
-        admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
         raw = [TopicPartition(settings.raw_topic, p) for p in range(settings.topic_partitions)]
-        probe = Tally(settings, "read_uncommitted")
-        ends = probe.consumer.end_offsets(raw)
-        probe.close()
-        deadline = time.monotonic() + 30
-        while True:
-            committed = {tp: meta.offset for tp, meta in admin.list_consumer_group_offsets(settings.app_id).items()}
-            if all(committed.get(tp) == ends[tp] for tp in raw) or time.monotonic() > deadline:
-                break
-            time.sleep(0.5)
-        admin.close()
-        assert {tp: committed.get(tp) for tp in raw} == ends
+        group = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers, group_id=settings.app_id,
+                              enable_auto_commit=False)  # never subscribes: reads the group's commits only
+        try:
+            ends = group.end_offsets(raw)
+            deadline = time.monotonic() + 30
+            while {tp: group.committed(tp) for tp in raw} != ends and time.monotonic() < deadline:
+                time.sleep(0.5)
+            assert {tp: group.committed(tp) for tp in raw} == ends
+        finally:
+            group.close()
         assert "at_least_once" in worker.log_path.read_text()
     finally:
         worker.stop()
