@@ -8,6 +8,7 @@ import click
 
 from khabar import __version__
 from khabar.cli.bench import bench
+from khabar.cli.bench_guarantee import guarantee
 from khabar.cli.ingest import ingest
 from khabar.cli.kafka import kafka
 from khabar.cli.producer import feed, redrive, replay
@@ -56,5 +57,6 @@ def config() -> None:
         click.echo(f"{variable:32} {default:28} {help_text}")
 
 
+bench.add_command(guarantee)
 for command in (kafka, run, replay, watch, feed, ingest, redrive, worker, enrich, validate, bench, train_ner, eval_ner):
     main.add_command(command)
