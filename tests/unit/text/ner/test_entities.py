@@ -47,3 +47,14 @@ def test_articles_as_bio_maps_mentions_back_to_tokens():
     sents = [(["قال", "وبوتين", "."], ["O", "B-PERS", "O"]), (["بوتين", "هنا"], ["B-PERS", "O"])]
     labels = articles_as_bio(StubTagger({("بوتين",): "PERS"}), sents, 2)
     assert labels == [["O", "B-PERS", "O"], ["B-PERS", "O"]]
+
+
+def test_to_dict_holds_every_field_as_asdict_does():
+    from dataclasses import asdict
+
+    from khabar.text.ner import Entity, Mention
+
+    mention = Mention("PERS", "بوتين", 3, 8, 0.91)
+    entity = Entity("فلاديمير بوتين", "PERS", 2, 3, ["بوتين"])
+    assert mention.to_dict() == asdict(mention)
+    assert entity.to_dict() == asdict(entity) and entity.to_dict()["aliases"] is not entity.aliases
