@@ -28,7 +28,7 @@ def test_bench_pipeline_prints_every_figure_and_leaves_nothing_behind(shared_dir
     (settings.state_dir / "kafka").symlink_to(kafka_broker.home)
     env = {f"KHABAR_{name}": str(value) for name, value in (
         ("KAFKA_PORT", kafka_broker.port), ("KAFKA_CONTROLLER_PORT", kafka_broker.controller_port),
-        ("STATE_DIR", settings.state_dir), ("SESSION_TIMEOUT_S", settings.session_timeout_s))}
+        ("STATE_DIR", settings.state_dir), ("SHARED_DIR", shared_dir))}
     result = CliRunner().invoke(main, ["bench", "pipeline", "--articles", "12", "--soak", "--soak-articles", "8",
                                        "--json"], env=env, catch_exceptions=False)
     assert result.exit_code == 0, result.output

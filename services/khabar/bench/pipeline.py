@@ -29,6 +29,7 @@ from kafka.admin import NewTopic
 
 from khabar import __version__, schemas
 from khabar.config import Settings
+from khabar.local.worker import WorkerProcess
 
 PARTITIONS = 4  # the scale-out figure compares 1 and 2 workers on a topic of this many partitions
 LATENCY_ARTICLES = 1000  # at most, sent at half the measured rate after the throughput articles
@@ -62,12 +63,12 @@ class Phase:
         return (len(steady) - 1) / max(span_s, 0.001) if len(steady) > 1 else 0.0
 
 
-def bench_articles(count: int) -> list[dict]:
+def bench_articles(shared_dir: Path, count: int) -> list[dict]:
     """`count` raw records of SaudiNewsNet articles, newest day first; the corpus repeats when it is shorter."""
     from khabar.producer.sources import InputError, read_file
-    from khabar.text.corpus import saudinewsnet_dir
+    from khabar.text.corpus import SAUDINEWSNET
 
-    days = sorted(saudinewsnet_dir().glob("*.zip"), reverse=True)
+    days = sorted((shared_dir / SAUDINEWSNET).glob("*.zip"), reverse=True)
 
     def articles() -> Iterator[dict]:
         for day in days:
@@ -86,6 +87,7 @@ class PipelineBench:
         self.work_dir = work_dir / self.run
         self.say = say
         self.processes: list[subprocess.Popen] = []
+        self.workers: list[WorkerProcess] = []
         self.admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers, client_id="khabar-bench")
 
     # -- the measurements ---------------------------------------------------------------------------------------
@@ -93,9 +95,10 @@ class PipelineBench:
     def measure(self, articles: int, soak_articles: int = 0) -> dict:
         from khabar.producer.replay import Replayer
 
-        records = bench_articles(articles + LATENCY_ARTICLES)
+        records = bench_articles(self.base.shared_dir, articles + LATENCY_ARTICLES)
         if len(records) < articles + LATENCY_ARTICLES:
-            raise RuntimeError("no SaudiNewsNet articles found: the bench reads them from ../shared/data")
+            raise RuntimeError(f"no SaudiNewsNet articles in {self.base.shared_dir / 'data'}: set KHABAR_SHARED_DIR "
+                               "to the shared data folder")
         records, latency_records = records[:articles], records[articles:]
         payloads = [schemas.encode(r) for r in records]
         result: dict = {"articles": len(records), "mb": round(sum(map(len, payloads)) / 1e6, 3),
@@ -114,7 +117,7 @@ class PipelineBench:
         one = self._wait(worker_settings, len(records), self._now_ms())
         rate = one.rate()
         result.update(articles_per_s=round(rate, 1), mb_s=round(rate * result["mb"] / len(records), 3))
-        result["rss_mb_warm"] = _rss_mb(worker.pid)
+        result["rss_mb_warm"] = _rss_mb(worker)
 
         half = rate / 2
         latency_records = latency_records[:max(1, min(len(records), int(half * LATENCY_SECONDS)))]
@@ -122,7 +125,7 @@ class PipelineBench:
         result.update(self._latency(worker_settings, latency_records, half, len(records)))
         result.update(self._soak(worker_settings, worker, soak_articles, len(records) + len(latency_records),
                                  result["rss_mb_warm"]))
-        self._stop(worker)
+        worker.stop()
 
         self.say("passthrough (no NLP) over the same messages ...")
         result["passthrough_articles_per_s"] = round(self._passthrough(one.outputs, len(records)), 1)
@@ -133,8 +136,8 @@ class PipelineBench:
         two_settings = self._phase_settings("scaleout")
         two_workers = self._start_workers(two_settings, 2)
         two = self._wait(two_settings, len(records), self._now_ms())
-        for process in two_workers:
-            self._stop(process)
+        for second in two_workers:
+            second.stop()
         result["scaleout_articles_per_s"] = round(two.rate(), 1)
         result["scaleout_ratio"] = round(two.rate() / rate, 3) if rate else None
 
@@ -166,7 +169,7 @@ class PipelineBench:
         return {"offered_articles_per_s": round(rate, 1), "latency_articles": len(latencies),
                 "p50_ms": round(q[49], 1), "p95_ms": round(q[94], 1), "p99_ms": round(q[98], 1)}
 
-    def _soak(self, settings: Settings, worker: subprocess.Popen, articles: int, already: int,
+    def _soak(self, settings: Settings, worker: WorkerProcess, articles: int, already: int,
               warm: float | None) -> dict:
         """The worker's memory after `articles` more (the corpus cycled), against its memory when warm."""
         from khabar.producer.replay import Replayer
@@ -176,11 +179,11 @@ class PipelineBench:
         self.say(f"soak: {articles} more articles through the same worker ...")
         replayer = Replayer(settings)
         try:
-            replayer.replay(bench_articles(articles))
+            replayer.replay(bench_articles(settings.shared_dir, articles))
         finally:
             replayer.close()
         self._wait(settings, already + articles, 0, read=False)
-        after = _rss_mb(worker.pid)
+        after = _rss_mb(worker)
         return {"soak_articles": articles, "rss_mb_after": after,
                 "rss_growth_pct": round(100 * (after - warm) / warm, 1) if warm else None}
 
@@ -202,33 +205,15 @@ class PipelineBench:
         self._create(settings.enriched_topic)
         return settings
 
-    def _start_workers(self, settings: Settings, count: int) -> list[subprocess.Popen]:
+    def _start_workers(self, settings: Settings, count: int) -> list[WorkerProcess]:
         """`count` worker processes in one consumer group, returned once each owns partitions."""
-        import urllib.request
-
         workers = []
         for n in range(count):
             own = settings.replace(state_dir=self.work_dir / f"{settings.app_id}-{n}", worker_port=free_port())
-            process = self._spawn(own, [sys.executable, "-m", "khabar", "worker"])
-            workers.append((process, f"http://{own.worker_host}:{own.worker_port}/readyz", own))
-        deadline = time.monotonic() + 180
-        waiting = list(workers)
-        while waiting:
-            for entry in list(waiting):
-                process, url, own = entry
-                if process.poll() is not None:
-                    raise RuntimeError(f"a worker exited with code {process.returncode} during start-up; "
-                                       f"see {self._log(own)}")
-                try:
-                    with urllib.request.urlopen(url, timeout=2) as response:
-                        if response.status == 200:
-                            waiting.remove(entry)
-                except OSError:
-                    pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"workers not ready within 180 s; see the logs in {self.work_dir}")
-            time.sleep(0.3)
-        return [process for process, _, _ in workers]
+            worker = WorkerProcess(own, self._log(own))
+            self.workers.append(worker)
+            workers.append(worker.start(timeout=180))
+        return workers
 
     def _spawn(self, settings: Settings, command: list[str]) -> subprocess.Popen:
         log_path = self._log(settings)
@@ -322,6 +307,8 @@ class PipelineBench:
 
     def close(self) -> None:
         """Stop every process this bench started and delete its topics (Faust's own ones too)."""
+        for worker in self.workers:
+            worker.stop()
         for process in self.processes:
             self._stop(process)
         try:
@@ -341,13 +328,15 @@ def _library_rate(settings: Settings, records: list[dict]) -> tuple[float, str]:
     pipeline = TextPipeline(settings.ner_backend, settings.ner_model_path)
     started = time.perf_counter()
     for record in records:
-        pipeline.enrich(record)
+        pipeline.analyse(record["title"], record["body"])
     return round(len(records) / (time.perf_counter() - started), 1), pipeline.ner_model
 
 
-def _rss_mb(pid: int) -> float | None:
+def _rss_mb(worker: WorkerProcess) -> float | None:
+    if worker.process is None:
+        return None
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        for line in Path(f"/proc/{worker.process.pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 return round(int(line.split()[1]) / 1024, 1)
     except FileNotFoundError:
@@ -363,7 +352,7 @@ def free_port() -> int:
 
 def machine() -> dict:
     """Cores, CPU, memory and the versions the figures were measured with."""
-    from khabar.broker.local import kafka_version
+    from khabar.local.broker import kafka_version
 
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""

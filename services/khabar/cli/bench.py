@@ -153,7 +153,7 @@ def _peak_rss_mb() -> float:
 @click.option("--soak-articles", default=50_000, show_default=True, type=click.IntRange(1),
               help="Articles of the --soak run (the corpus repeats past its 31,030).")
 @click.pass_obj
-def pipeline(settings, as_json: bool, count: int, soak: bool, soak_articles: int) -> None:
+def pipeline(settings: Settings, as_json: bool, count: int, soak: bool, soak_articles: int) -> None:
     """The pipeline on the local broker: worker throughput against a no-NLP passthrough ceiling, the text library
     alone, latency at half load, two workers against one, memory; all in one run.
 
@@ -161,7 +161,7 @@ def pipeline(settings, as_json: bool, count: int, soak: bool, soak_articles: int
     and stops everything it started. Rates come from the broker's timestamps of the outputs.
     """
     from khabar.bench.pipeline import PipelineBench, machine
-    from khabar.broker.local import BrokerError, LocalBroker
+    from khabar.local.broker import BrokerError, LocalBroker
 
     say = _progress()
     broker = LocalBroker.from_settings(settings)
@@ -175,7 +175,7 @@ def pipeline(settings, as_json: bool, count: int, soak: bool, soak_articles: int
         runner = PipelineBench(settings, settings.state_dir / "bench", say)
         try:
             result = runner.measure(count, soak_articles if soak else 0)
-        except RuntimeError as error:
+        except RuntimeError as error:  # WorkerError included: the message says what happened and where to look
             raise click.ClickException(str(error)) from error
         finally:
             runner.close()

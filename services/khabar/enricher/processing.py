@@ -21,9 +21,9 @@ from khabar.text.pipeline import TextPipeline
 __all__ = ["Origin", "Outcome", "Processor"]
 
 log = logging.getLogger(__name__)
-# The token columns and structure spans of an enriched record come from normalise_document, whose output the
-# full schema accepts on every test article (tests/unit/test_trusted_validation.py); re-checking their ~1,000
-# entries one by one was 70% of validating a record, itself 19% of a worker's time per article.
+# The token columns and structure spans of an enriched record come from the normaliser's document, which the full
+# schema accepts on every test article (tests/unit/test_trusted_validation.py); re-checking their ~1,000 entries
+# one by one was 70% of validating a record, itself 19% of a worker's time per article.
 BUILT_BY_THE_NORMALISER = ("tokens", "structure.paragraphs", "structure.sentences", "structure.removed")
 
 
