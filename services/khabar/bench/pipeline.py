@@ -185,7 +185,7 @@ class PipelineBench:
         self._wait(settings, already + articles, 0, read=False)
         after = _rss_mb(worker)
         return {"soak_articles": articles, "rss_mb_after": after,
-                "rss_growth_pct": round(100 * (after - warm) / warm, 1) if warm else None}
+                "rss_growth_pct": round(100 * (after - warm) / warm, 1) if warm and after else None}
 
     def _passthrough(self, worker_outputs: list[Output], count: int) -> float:
         settings = self._phase_settings("passthrough")
