@@ -35,6 +35,15 @@ def test_names_found_once_are_found_again_in_the_article():
     assert [(e.name, e.count) for e in entities] == [("فلاديمير بوتين", 3), ("كيم جونج اون", 2)]
 
 
+def test_repeats_behind_proclitics_and_with_diacritics_are_found_again_and_longer_words_are_not():
+    text = "زار الوفد الكويت . وعاد للكويت ثم وبالكويت و الكُويت مع الكويتيين ."
+    tagger = StubTagger({("الكويت",): "LOC"})
+    mentions, entities = extract_entities(text, tokenize(text), sentence_spans(text), tagger)
+    assert [(m.text, m.confidence) for m in mentions] == [("الكويت", 0.8), ("كويت", 0.5), ("الكويت", 0.5),
+                                                          ("الكُويت", 0.5)]
+    assert [(e.name, e.count) for e in entities] == [("الكويت", 4)]
+
+
 def test_edge_punctuation_is_trimmed_and_listed_places_win_over_person():
     text = 'وكالة " تاس " في بيونج يانج .'
     tagger = StubTagger({('"', "تاس", '"'): "ORG", ("بيونج", "يانج"): "PERS"},
