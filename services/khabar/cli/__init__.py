@@ -10,6 +10,7 @@ from khabar import __version__
 from khabar.cli.articles import enrich, feed, redrive, replay, validate, worker
 from khabar.cli.bench import bench
 from khabar.cli.kafka import kafka
+from khabar.cli.knowledge import bench_knowledge, build_knowledge, eval_knowledge
 from khabar.cli.ner import eval_ner, train_ner
 from khabar.cli.run import run
 from khabar.config import Settings
@@ -42,5 +43,7 @@ def config() -> None:
         click.echo(f"{variable:32} {default:28} {help_text}")
 
 
-for command in (kafka, run, replay, feed, redrive, worker, enrich, validate, bench, train_ner, eval_ner):
+for command in (kafka, run, replay, feed, redrive, worker, enrich, validate, bench, train_ner, eval_ner,
+                build_knowledge, eval_knowledge):
     main.add_command(command)
+bench.add_command(bench_knowledge)

@@ -170,7 +170,7 @@ def enrich(settings, paths, indent) -> None:
     standard input, each printed as its line arrives)."""
     from khabar.text.pipeline import TextPipeline
 
-    pipeline = TextPipeline(settings.ner_backend, settings.ner_model_path)
+    pipeline = TextPipeline(settings.ner_backend, settings.ner_model_path, settings.enriched_schema_version)
     problems = 0
     for item in read_paths(paths):
         if isinstance(item, InputError):

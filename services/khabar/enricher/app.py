@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings, pipeline: TextPipeline | None = None) -> faust.App:
-    pipeline = pipeline or TextPipeline(settings.ner_backend, settings.ner_model_path)
+    pipeline = pipeline or TextPipeline(settings.ner_backend, settings.ner_model_path, settings.enriched_schema_version)
     (settings.state_dir / "worker").mkdir(parents=True, exist_ok=True)  # Faust does not create its datadir
     processor = Processor(settings, pipeline)
     app = faust.App(

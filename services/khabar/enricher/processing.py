@@ -88,7 +88,7 @@ class Processor:
             raise Rejected("enrich_failed", "enrich", error, article_id) from error
         record["pipeline"]["stage_seconds"]["parse"] = parsed - started
         try:
-            schemas.validate(schemas.ENRICHED, record)
+            schemas.validate(schemas.ENRICHED, record, record["schema_version"])
         except schemas.SchemaError as error:
             raise Rejected("invalid_enriched", "validate_output", error, article_id) from error
         serialise_started = clock()

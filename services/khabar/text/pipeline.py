@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from khabar import __version__, schemas
+from khabar.text.knowledge import load_knowledge
 from khabar.text.ner import extract_entities, load_tagger
 from khabar.text.normalise import normalise_document
 
@@ -19,8 +20,13 @@ def compose_document(title: str, body: str) -> str:
 
 
 class TextPipeline:
-    def __init__(self, ner_backend: str = "khabar", ner_model_path: str | None = None):
+    def __init__(self, ner_backend: str = "khabar", ner_model_path: str | None = None,
+                 schema_version: int | None = None):
         self.tagger = load_tagger(ner_backend, ner_model_path or None)
+        self.schema_version = schema_version or schemas.VERSIONS[schemas.ENRICHED]
+        schemas.load(schemas.ENRICHED, self.schema_version)  # an unsupported version fails here, not per article
+        # Version 2 records carry no entity knowledge: its table is not even loaded.
+        self.knowledge = load_knowledge() if self.schema_version >= 3 else None
 
     @property
     def ner_model(self) -> str:
@@ -36,8 +42,8 @@ class TextPipeline:
         mentions, entities = extract_entities(text, doc.tokens, doc.sentences, self.tagger)
         tagged = clock()
         structure = doc.to_dict()
-        return {
-            "schema_version": schemas.VERSIONS[schemas.ENRICHED],
+        record = {
+            "schema_version": self.schema_version,
             "id": raw["id"],
             "source": raw["source"],
             "url": raw["url"],
@@ -60,3 +66,13 @@ class TextPipeline:
                 "stage_seconds": {"normalise": normalised - started, "tag": tagged - normalised},
             },
         }
+        if self.knowledge is not None:
+            known = self.knowledge.annotate(text, mentions, entities)
+            for mention, mention_id in zip(record["mentions"], known.mention_ids):
+                if mention_id:
+                    mention["id"] = mention_id
+            for entity, info in zip(record["entities"], known.entities):
+                entity.update(info.fields())
+            record["focus"], record["quotes"] = known.focus, known.quotes
+            record["pipeline"]["stage_seconds"]["knowledge"] = clock() - tagged
+        return record
