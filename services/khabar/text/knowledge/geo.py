@@ -9,10 +9,15 @@ from dataclasses import dataclass
 
 from .names import lookup_key, place_key
 
-COUNTRY_PRIOR = 10.0        # a country outranks any city of the same name (الجزائر, تونس, الكويت) unless context says
-CONTEXT_COUNTRY = 5.0       # the article names the candidate's country (or one of its nationality adjectives)
-CONTEXT_PLACE = 2.0         # another place of the article lies in the candidate's country
-MIN_UNSUPPORTED_POPULATION = 5_000  # a small town with no support from context is more likely a wrong match
+# Scores on the scale of a city's prominence (log10 population + 1.5 log10 alternate names: Moscow RU 10.7,
+# Mesquite US 7.4, Tripoli LB about 8, Tripoli LY about 9.4).
+COUNTRY_PRIOR = 10.5        # a country outranks any city of the same name (الجزائر, تونس) unless the article names
+                            # the city's country and not the country's (عمان: Amman with الأردن named)
+CONTEXT_COUNTRY = 3.0       # the article names the candidate's country as a place
+CONTEXT_NATIONALITY = 1.5   # ... or only by an adjective (الأمريكي is in stories about anywhere)
+CONTEXT_PLACE = 1.5         # another place of the article lies in the candidate's country
+MIN_UNSUPPORTED_PROMINENCE = 5.0  # a small town with no support from context is more likely a wrong match
+_PROCLITICS = "وفبلك"
 _DESCRIPTORS = ("مدينه", "محافظه", "منطقه", "ولايه", "العاصمه", "عاصمه", "جزيره", "اقليم", "بلده", "قريه")
 _WORD = re.compile("[\u0621-\u064a]+")
 _CONJUNCTIONS = ("و", "ف")
@@ -27,7 +32,7 @@ class Place:
     feature: str
     lat: float | None
     lon: float | None
-    population: int
+    prominence: float | None  # None for a country
 
     def to_geo(self, fips: str) -> dict:
         return {"geonames_id": self.geonames_id, "lat": self.lat, "lon": self.lon, "country": self.country,
@@ -43,18 +48,23 @@ class Gazetteer:
         self.country_of = {p.country: p for p in self.places if p.feature == "country"}
 
     def candidates(self, name: str) -> list[Place]:
-        """Every place this name may be, trying the name, then without or with the article, then without a
-        descriptor word (مدينة, محافظة, ...)."""
+        """Every place this name may be: the name, else without or with the article, else without a descriptor
+        word (مدينة, محافظة, ...); and where it starts with a conjunction or preposition the tagger kept, also
+        the places without it (وجدة: Oujda, or و + Jeddah; context decides)."""
         k = place_key(name)
         words = lookup_key(name).split()
-        forms = [k, k[2:] if k.startswith("ال") else "ال" + k]
+        groups = [[k, k[2:] if k.startswith("ال") else "ال" + k]]
         if len(words) > 1 and words[0] in _DESCRIPTORS:
             rest = "".join(words[1:])
-            forms += [rest, rest[2:] if rest.startswith("ال") else "ال" + rest]
-        for form in forms:
-            if form in self.names:
-                return [self.places[i] for i in self.names[form]]
-        return []
+            groups[0] += [rest, rest[2:] if rest.startswith("ال") else "ال" + rest]
+        if k[:1] in _PROCLITICS:
+            groups.append([k[1:], "ال" + k[1:]])
+        found: list[Place] = []
+        for forms in groups:
+            hit = next((form for form in forms if form in self.names), None)
+            if hit:
+                found += [self.places[i] for i in self.names[hit] if self.places[i] not in found]
+        return found
 
     def nationality_countries(self, text: str) -> Counter:
         """Countries named by their nationality adjectives (الروسي, اللبنانية, ...) anywhere in the text."""
@@ -72,24 +82,23 @@ class Gazetteer:
         """The place each name is, or None where no candidate is likely enough. Two passes: the first with the
         countries the article names, the second adding the countries of the other places it resolved."""
         options = [self.candidates(n) for n in names]
-        named = set(self.nationality_countries(text))
-        for opts in options:
-            if len(opts) == 1 and opts[0].feature == "country":
-                named.add(opts[0].country)
-        chosen = [self._choose(opts, named, Counter()) for opts in options]
-        around = Counter(p.country for p in chosen if p)
-        return [self._choose(opts, named, around - Counter([p.country]) if p else around)
+        adjectives = set(self.nationality_countries(text))
+        named = {opts[0].country for opts in options if len(opts) == 1 and opts[0].feature == "country"}
+        chosen = [self._choose(opts, named, adjectives, Counter()) for opts in options]
+        around = Counter(p.country for p in chosen if p and p.feature != "country")  # countries count as named
+        return [self._choose(opts, named, adjectives, around - Counter([p.country]) if p else around)
                 for opts, p in zip(options, chosen)]
 
     @staticmethod
-    def _choose(options: list[Place], named: set[str], around: Counter) -> Place | None:
+    def _choose(options: list[Place], named: set[str], adjectives: set[str], around: Counter) -> Place | None:
         best, best_score = None, -math.inf
         for place in options:
-            supported = place.country in named or around[place.country] > 0
-            if place.feature != "country" and not supported and place.population < MIN_UNSUPPORTED_POPULATION:
+            supported = place.country in named or place.country in adjectives or around[place.country] > 0
+            prior = COUNTRY_PRIOR if place.prominence is None else place.prominence
+            if place.prominence is not None and not supported and prior < MIN_UNSUPPORTED_PROMINENCE:
                 continue
-            score = COUNTRY_PRIOR if place.feature == "country" else math.log10(place.population + 1)
-            score += CONTEXT_COUNTRY * (place.country in named) + CONTEXT_PLACE * (around[place.country] > 0)
+            context = CONTEXT_COUNTRY if place.country in named else CONTEXT_NATIONALITY * (place.country in adjectives)
+            score = prior + context + CONTEXT_PLACE * (around[place.country] > 0)
             if score > best_score:
                 best, best_score = place, score
         return best

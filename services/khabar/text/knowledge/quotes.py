@@ -84,8 +84,25 @@ def _sentence_end(text: str, pos: int, ceiling: int) -> int:
     return m.start() if m else ceiling
 
 
+_PREVIOUS_WORD = re.compile(r"(\S+)\s+$")
+# Whom a speaker talks to: ل before a medium or a counterpart (لوكالة, لصحيفة, لنظيره), in the word before the
+# mention or, as the tagger sometimes keeps it, inside the mention. Not any ل word: الأمين العام للمجلس X speaks.
+_TOLD = re.compile("ل(?:وكال[ةه]|صحيف[ةه]|قنا[ةه]|موقع|شبك[ةه]|مجل[ةه]|[إا]ذاع[ةه]|تلفزيون|جريد[ةه]|وسائل|نظير)")
+
+
+def _addressed(text: str, mention: MentionLike) -> bool:
+    """Told, not telling: a mention after ل (لرويترز, لوكالة فرانس برس, لنظيره) is whom the speaker spoke to."""
+    if mention.start > 0 and text[mention.start - 1] == "ل" and (mention.start < 2 or text[mention.start - 2].isspace()):
+        return True
+    if _TOLD.match(text, mention.start):
+        return True
+    previous = _PREVIOUS_WORD.search(text, max(0, mention.start - 30), mention.start)
+    return bool(previous and _TOLD.match(previous.group(1)))
+
+
 def find_quotes(text: str, mentions: Sequence[MentionLike]) -> list[Quote]:
-    speakers = sorted((i for i, m in enumerate(mentions) if m.type in SPEAKER_TYPES), key=lambda i: mentions[i].start)
+    speakers = sorted((i for i, m in enumerate(mentions) if m.type in SPEAKER_TYPES and not _addressed(text, m)),
+                      key=lambda i: mentions[i].start)
     out: list[Quote] = []
     last_speaker: int | None = None
     previous_end = 0
