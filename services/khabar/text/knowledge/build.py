@@ -154,14 +154,13 @@ def build_latin(curated: list[tuple[str, str, str]]) -> dict:
     counts: dict[str, Counter] = defaultdict(Counter)
     for arabic, latin, count in db.execute(
             f"SELECT arabic_key, latin, count FROM full_names WHERE country NOT IN ({skip}) AND latin_lang IN ('en', '')"):
-        if _arabic(arabic):
+        if _arabic(arabic) and " " in arabic.strip():  # a one-word "full name" is a name part (بوتين -> Boutine)
             counts[lookup_key(arabic)][latin] += count
     for k, latins in counts.items():
         full[k] = [max(latins.items(), key=lambda kv: (kv[1], kv[0]))[0], "arabic-name-romanizer"]
-    # Name parts (units) only tell which single words are names: a lone surname that is also a given name or
-    # a common name part (محمد, احمد) never stands for one well-known person.
-    query = f"SELECT DISTINCT arabic_key FROM units WHERE country NOT IN ({skip})"
-    units = {lookup_key(arabic) for (arabic,) in db.execute(query) if _arabic(arabic)}
+    # A lone surname that is also a given name (عباس, محمد) never stands for one well-known person.
+    query = f"SELECT DISTINCT arabic_key FROM units WHERE role = 'given' AND country NOT IN ({skip})"
+    given = {lookup_key(arabic) for (arabic,) in db.execute(query) if _arabic(arabic)}
     db.close()
     famous: dict[str, set[str]] = defaultdict(set)
     for english, arabic in sorted(_json("ArWikiCats", "jsons", "people", "peoples.json").items()):
@@ -183,7 +182,7 @@ def build_latin(curated: list[tuple[str, str, str]]) -> dict:
                 if kind == "person" and " " in k:
                     famous[k.split()[-1]].add(k)
     surnames = {last: next(iter(ks)) for last, ks in famous.items()
-                if len(ks) == 1 and len(last) >= 4 and last not in units}
+                if len(ks) == 1 and len(last) >= 4 and last not in given}
     return {"person": dict(sorted(full.items())), "org": dict(sorted(orgs.items())),
             "surnames": dict(sorted(surnames.items()))}
 

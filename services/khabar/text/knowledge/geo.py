@@ -9,13 +9,14 @@ from dataclasses import dataclass
 
 from .names import lookup_key, place_key
 
-# Scores on the scale of a city's prominence (log10 population + 1.5 log10 alternate names: Moscow RU 10.7,
-# Mesquite US 7.4, Tripoli LB about 8, Tripoli LY about 9.4).
+# Scores on the scale of a city's prominence (log10 population + 1.5 log10 alternate names): Moscow RU 9.96 and
+# the US towns called موسكو 4.4-7.1; Tripoli LY 8.92, LB 7.92; Tyre LB 7.48, Sur OM 7.02. Context must turn a gap
+# of about one between real rivals, not one of three between a capital and a town in a country the story names.
 COUNTRY_PRIOR = 10.5        # a country outranks any city of the same name (الجزائر, تونس) unless the article names
                             # the city's country and not the country's (عمان: Amman with الأردن named)
-CONTEXT_COUNTRY = 3.0       # the article names the candidate's country as a place
-CONTEXT_NATIONALITY = 1.5   # ... or only by an adjective (الأمريكي is in stories about anywhere)
-CONTEXT_PLACE = 1.5         # another place of the article lies in the candidate's country
+CONTEXT_COUNTRY = 2.0       # the article names the candidate's country as a place
+CONTEXT_NATIONALITY = 1.0   # ... or only by an adjective (الأمريكي is in stories about anywhere)
+CONTEXT_PLACE = 1.0         # another place of the article lies in the candidate's country
 MIN_UNSUPPORTED_PROMINENCE = 5.0  # a small town with no support from context is more likely a wrong match
 _PROCLITICS = "وفبلك"
 _DESCRIPTORS = ("مدينه", "محافظه", "منطقه", "ولايه", "العاصمه", "عاصمه", "جزيره", "اقليم", "بلده", "قريه")
@@ -79,11 +80,13 @@ class Gazetteer:
         return found
 
     def resolve(self, names: list[str], text: str) -> list[Place | None]:
-        """The place each name is, or None where no candidate is likely enough. Two passes: the first with the
-        countries the article names, the second adding the countries of the other places it resolved."""
+        """The place each name is, or None where no candidate is likely enough. The countries the article names
+        (those that win on the prior alone: لبنان is also a town in the US) and by adjective are its context; a
+        second pass adds the countries of the cities it resolved."""
         options = [self.candidates(n) for n in names]
         adjectives = set(self.nationality_countries(text))
-        named = {opts[0].country for opts in options if len(opts) == 1 and opts[0].feature == "country"}
+        alone = [self._choose(opts, set(), set(), Counter()) for opts in options]
+        named = {p.country for p in alone if p and p.feature == "country"}
         chosen = [self._choose(opts, named, adjectives, Counter()) for opts in options]
         around = Counter(p.country for p in chosen if p and p.feature != "country")  # countries count as named
         return [self._choose(opts, named, adjectives, around - Counter([p.country]) if p else around)

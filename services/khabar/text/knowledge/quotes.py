@@ -121,7 +121,7 @@ def find_quotes(text: str, mentions: Sequence[MentionLike]) -> list[Quote]:
             before = [i for i in speakers if begin <= mentions[i].start and mentions[i].end <= verb.start()]
             speaker = _prefer_person(between, mentions) if between else (before[-1] if before else None)
             if speaker is None and verb.group(1).translate(_KEY) in CONTINUING:
-                speaker = last_speaker
+                speaker = last_speaker if last_speaker is not None else _last_reported(text, speakers, mentions, begin)
         else:
             after_end = _sentence_end(text, end + 1, min(len(text), end + 1 + _AFTER_WINDOW))
             # «...»، قال فلان / «...» بحسب فلان: the verb follows within a few characters of the closing mark.
@@ -138,6 +138,20 @@ def find_quotes(text: str, mentions: Sequence[MentionLike]) -> list[Quote]:
         out.append(Quote(start, end, verb_text.strip() if verb_text else None, speaker))
         previous_end = end + 1
     return out
+
+
+_REPORTED_WINDOW = 400  # how far back a continuing verb (وأضاف) looks for who last said something
+_SUBJECT_GAP = 40       # the speaker follows its verb closely (وأوضح أوشاكوف أن ...)
+
+
+def _last_reported(text: str, speakers: list[int], mentions: Sequence[MentionLike], before: int) -> int | None:
+    """Who the last reporting verb before this point named, quoted or not (وأوضح أوشاكوف أن ...)."""
+    floor = max(0, before - _REPORTED_WINDOW)
+    for verb in reversed(list(_VERB.finditer(text, floor, before))):
+        after = [i for i in speakers if verb.end() <= mentions[i].start <= verb.end() + _SUBJECT_GAP]
+        if after:
+            return _prefer_person(after, mentions)
+    return None
 
 
 def _prefer_person(candidates: list[int], mentions: Sequence[MentionLike]) -> int:
