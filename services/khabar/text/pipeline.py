@@ -67,7 +67,7 @@ class TextPipeline:
             },
         }
         if self.knowledge is not None:
-            known = self.knowledge.annotate(text, mentions, entities)
+            known = self.knowledge.annotate(text, mentions, entities, record["tokens"]["norm"])
             for mention, mention_id in zip(record["mentions"], known.mention_ids):
                 if mention_id:
                     mention["id"] = mention_id

@@ -83,13 +83,15 @@ class Knowledge:
         with gzip.open(path, "rt", encoding="utf-8") as f:
             return cls(json.load(f))
 
-    def annotate(self, text: str, mentions: Sequence[MentionLike], entities: Sequence[EntityLike]) -> ArticleKnowledge:
+    def annotate(self, text: str, mentions: Sequence[MentionLike], entities: Sequence[EntityLike],
+                 words: Sequence[str] | None = None) -> ArticleKnowledge:
+        """words: the search forms of the article's tokens, if at hand (saves reading the text for adjectives)."""
         places = [i for i, e in enumerate(entities) if e.type == "LOC"]
-        resolved = dict(zip(places, self.gazetteer.resolve([entities[i].name for i in places], text)))
+        resolved = dict(zip(places, self.gazetteer.resolve([entities[i].name for i in places], text, words)))
         # An alias may resolve where the entity's chosen name does not (a misspelt most common form).
         for i, place in list(resolved.items()):
             if place is None and entities[i].aliases:
-                resolved[i] = next((p for p in self.gazetteer.resolve(entities[i].aliases, text) if p), None)
+                resolved[i] = next((p for p in self.gazetteer.resolve(entities[i].aliases, text, words) if p), None)
         known = [self._entity(e, resolved.get(i)) for i, e in enumerate(entities)]
         mention_ids = self._mention_ids(mentions, entities, known)
         found = [(place, entities[i].count) for i, place in resolved.items() if place]

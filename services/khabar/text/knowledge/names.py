@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from khabar.text.ner.features import key
 
@@ -10,6 +11,7 @@ _LOWER_PARTICLES = {"al", "el", "bin", "ibn", "bint", "de", "del", "della", "der
                     "van", "von", "y", "ul", "ud", "ad", "as", "ash", "at", "az", "ar", "an"}
 
 
+@lru_cache(maxsize=1 << 15)  # an article's names repeat, and so do the stream's
 def lookup_key(name: str) -> str:
     """A name as the tagger's entity key sees it (no diacritics; alef, yaa, taa marbuta unified), one space
     between words."""

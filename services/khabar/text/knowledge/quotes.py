@@ -101,8 +101,15 @@ def _addressed(text: str, mention: MentionLike) -> bool:
 
 
 def find_quotes(text: str, mentions: Sequence[MentionLike]) -> list[Quote]:
-    speakers = sorted((i for i, m in enumerate(mentions) if m.type in SPEAKER_TYPES and not _addressed(text, m)),
-                      key=lambda i: mentions[i].start)
+    # Only mentions near a quotation are ever asked whether they were addressed: checked lazily, once each.
+    addressed: dict[int, bool] = {}
+
+    def speaking(i: int) -> bool:
+        if i not in addressed:
+            addressed[i] = _addressed(text, mentions[i])
+        return not addressed[i]
+
+    speakers = sorted((i for i, m in enumerate(mentions) if m.type in SPEAKER_TYPES), key=lambda i: mentions[i].start)
     out: list[Quote] = []
     last_speaker: int | None = None
     previous_end = 0
@@ -117,11 +124,12 @@ def find_quotes(text: str, mentions: Sequence[MentionLike]) -> list[Quote]:
         if verbs:
             verb = max(verbs, key=lambda v: v.start())
             verb_text = text[verb.start():verb.end()]
-            between = [i for i in speakers if verb.end() <= mentions[i].start and mentions[i].end <= start]
-            before = [i for i in speakers if begin <= mentions[i].start and mentions[i].end <= verb.start()]
+            between = [i for i in speakers if verb.end() <= mentions[i].start and mentions[i].end <= start and speaking(i)]
+            before = [i for i in speakers if begin <= mentions[i].start and mentions[i].end <= verb.start() and speaking(i)]
             speaker = _prefer_person(between, mentions) if between else (before[-1] if before else None)
             if speaker is None and verb.group(1).translate(_KEY) in CONTINUING:
-                speaker = last_speaker if last_speaker is not None else _last_reported(text, speakers, mentions, begin)
+                speaker = last_speaker if last_speaker is not None else _last_reported(
+                    text, [i for i in speakers if mentions[i].start < begin and speaking(i)], mentions, begin)
         else:
             after_end = _sentence_end(text, end + 1, min(len(text), end + 1 + _AFTER_WINDOW))
             # «...»، قال فلان / «...» بحسب فلان: the verb follows within a few characters of the closing mark.
@@ -131,7 +139,7 @@ def find_quotes(text: str, mentions: Sequence[MentionLike]) -> list[Quote]:
                 continue
             verb = following[0]
             verb_text = text[verb.start():verb.end()]
-            after = [i for i in speakers if verb.end() <= mentions[i].start and mentions[i].end <= after_end]
+            after = [i for i in speakers if verb.end() <= mentions[i].start and mentions[i].end <= after_end and speaking(i)]
             speaker = _prefer_person(after, mentions) if after else None
         if speaker is not None:
             last_speaker = speaker
