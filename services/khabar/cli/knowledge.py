@@ -72,10 +72,11 @@ def bench_knowledge(limit: int, rounds: int) -> None:
     gc.collect()
     tracemalloc.start()
     started = time.perf_counter()
-    Knowledge.load()
+    table = Knowledge.load()
     load_s = time.perf_counter() - started
     table_mb = tracemalloc.get_traced_memory()[0] / 1e6
     tracemalloc.stop()
+    del table
     settings = Settings.from_env({})
     processors = {v: Processor(settings, TextPipeline(schema_version=v)) for v in (2, 3)}
     origin = Origin("articles.raw", 0, 0, None, None)
