@@ -66,6 +66,9 @@ class Processor:
             for mention in outcome.record["mentions"]:
                 metrics.ENTITIES_TAGGED.labels(mention["type"]).inc()
             metrics.TOP_ENTITIES.add(outcome.record["entities"])
+            for entity in outcome.record["entities"]:
+                if "geo" in entity:
+                    metrics.PLACE_MENTIONS.labels(entity["geo"]["country"]).inc(entity["count"])
             if origin.timestamp:
                 metrics.END_TO_END_SECONDS.observe(max(0.0, time.time() - origin.timestamp))
         else:
