@@ -10,11 +10,20 @@ import dataclasses
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any, Callable, Mapping
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# Where a wheel carries the checkout's schemas/ and deploy/kafka/ (pyproject: force-include).
+_PACKAGE_DATA = Path(__file__).resolve().parent / "data"
 
 
-def _doc(default, help_text: str):
+def project_path(relative: str) -> Path:
+    """A folder of the project (`schemas`, `deploy/kafka`): in the checkout, else in the installed package."""
+    packaged = _PACKAGE_DATA / relative
+    return packaged if packaged.exists() else PROJECT_ROOT / relative
+
+
+def _doc(default: Any, help_text: str) -> Any:
     return field(default=default, metadata={"help": help_text})
 
 
@@ -32,6 +41,7 @@ class Settings:
     kafka_heap: str = _doc("512m", "Maximum JVM heap of the local broker.")
     state_dir: Path = _doc(PROJECT_ROOT / ".khabar", "Where the local broker keeps its data, logs and pid file.")
     cache_dir: Path = _doc(Path.home() / ".cache" / "khabar", "Where resolved broker jars are cached between runs.")
+    shared_dir: Path = _doc(PROJECT_ROOT.parent / "shared", "Third-party data for training, evaluation and benchmarks (data/, seeds/).")
     # Enricher worker
     app_id: str = _doc("khabar-enricher", "Faust application id (also the consumer group).")
     worker_host: str = _doc("127.0.0.1", "Address the worker's HTTP server (metrics, health) binds to.")
@@ -49,11 +59,11 @@ class Settings:
     producer_max_request_bytes: int = _doc(8_388_608, "Largest message the producer sends; keep it at or below the broker's message.max.bytes.")
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
-        environ = os.environ if environ is None else environ
-        values = {}
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        env: Mapping[str, str] = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
         for f in fields(cls):
-            raw = environ.get(f"KHABAR_{f.name.upper()}")
+            raw = env.get(f"KHABAR_{f.name.upper()}")
             if raw is not None:
                 values[f.name] = _coerce(f, raw)
         values.update(overrides)
@@ -62,7 +72,7 @@ class Settings:
             values["bootstrap_servers"] = f"127.0.0.1:{values['kafka_port']}"
         return cls(**values)
 
-    def replace(self, **changes) -> "Settings":
+    def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
 
     def to_env(self) -> dict[str, str]:
@@ -85,9 +95,25 @@ class Settings:
         return rows
 
 
-def _coerce(f: dataclasses.Field, raw: str):
-    kind = f.type if isinstance(f.type, type) else {"int": int, "float": float, "Path": Path, "str": str}[f.type]
+_BOOLS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+
+
+def _parse_bool(raw: str) -> bool:
     try:
-        return kind(raw)
+        return _BOOLS[raw.strip().lower()]
+    except KeyError:
+        raise ValueError(raw) from None
+
+
+# The annotation (a string, with `from __future__ import annotations`) of each setting type, and its parser.
+_PARSERS: dict[str, Callable[[str], Any]] = {"int": int, "float": float, "Path": Path, "str": str, "bool": _parse_bool}
+
+
+def _coerce(f: dataclasses.Field, raw: str) -> Any:
+    kind = f.type if isinstance(f.type, str) else f.type.__name__
+    if kind not in _PARSERS:
+        raise TypeError(f"setting {f.name} has type {kind}: teach config._PARSERS to read it")
+    try:
+        return _PARSERS[kind](raw)
     except ValueError as err:
-        raise ValueError(f"KHABAR_{f.name.upper()}={raw!r} is not a valid {kind.__name__}") from err
+        raise ValueError(f"KHABAR_{f.name.upper()}={raw!r} is not a valid {kind}") from err

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from functools import lru_cache
+from typing import Any, Callable
 
 import fastjsonschema
 from jsonschema import Draft202012Validator, FormatChecker
 
-from khabar.config import PROJECT_ROOT
+from khabar.config import project_path
 
-SCHEMA_DIR = PROJECT_ROOT / "schemas"
+SCHEMA_DIR = project_path("schemas")
 RAW, ENRICHED, DEADLETTER = "raw-article", "enriched-article", "deadletter"
 # The version each topic's records are written in (schemas/<name>.v<version>.json; their schema_version).
 VERSIONS = {RAW: 1, ENRICHED: 3, DEADLETTER: 1}
@@ -43,23 +44,23 @@ def validator(name: str) -> Draft202012Validator:
 
 
 @lru_cache(maxsize=None)
-def _compiled(name: str, version: int | None = None):
+def _compiled(name: str, version: int | None = None) -> Callable[[Any], Any]:
     # The worker validates every record it reads and writes: compiled to Python code, this is about 15 times
     # faster than jsonschema's interpreter, which took most of an article's processing time.
     return fastjsonschema.compile(load(name, version))
 
 
-def errors(name: str, record) -> list[str]:
+def errors(name: str, record: Any) -> list[str]:
     """Every violation of the schema, as readable lines ('at $.body: ... does not match ...')."""
     return [f"at {err.json_path}: {err.message[:300]}" for err in validator(name).iter_errors(record)]
 
 
-def validate(name: str, record, version: int | None = None) -> None:
+def validate(name: str, record: Any, version: int | None = None) -> None:
     """Raise SchemaError naming the first violation (against the current version unless told another)."""
     try:
         _compiled(name, version)(record)
     except fastjsonschema.JsonSchemaException as error:
-        raise SchemaError(f"{name} v{version or VERSIONS[name]}: {error.message[:300]}") from error
+        raise SchemaError(f"{name} v{version or VERSIONS[name]}: {str(error)[:300]}") from error
 
 
 def timestamp(moment: datetime | None = None) -> str:

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import free_port
+from support.kafka import free_port
 from khabar.config import Settings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]

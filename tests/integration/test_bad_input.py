@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from conftest import collect_by_key, send_raw
+from support.kafka import collect_by_key, send_raw
 from khabar import schemas
-from khabar.producer.sources import raw_record
+from khabar.records import raw_record
 
 pytestmark = pytest.mark.integration
 

@@ -7,10 +7,12 @@ import time
 
 import pytest
 
-from conftest import WorkerProcess, collect_by_key, free_port, seed_variants
-from khabar.broker.local import LocalBroker
-from khabar.broker.outputs import OutputReader
-from khabar.broker.topics import ensure_topics
+from khabar.local.worker import WorkerProcess
+from support.articles import seed_variants
+from support.kafka import collect_by_key, free_port
+from khabar.local.broker import LocalBroker
+from khabar.local.outputs import OutputReader
+from khabar.topics import ensure_topics
 from khabar.producer.replay import Replayer
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos]

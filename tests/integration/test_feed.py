@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from conftest import collect_by_key, seed_variants, stop_process
+from support.articles import seed_variants
+from support.kafka import collect_by_key, stop_process
 
 pytestmark = pytest.mark.integration
 

@@ -12,7 +12,7 @@ import threading
 
 import pytest
 
-from conftest import collect_by_key
+from support.kafka import collect_by_key
 from khabar.producer.feeds import parse_feed
 
 pytestmark = pytest.mark.integration

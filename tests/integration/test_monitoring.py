@@ -26,8 +26,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import free_port, send_raw, stop_process
-from deploy_files import PROMETHEUS_DIR, RULE_TESTS, alert_rules, dashboard_queries, load_yaml
+from support.kafka import free_port, send_raw, stop_process
+from support.deploy_files import PROMETHEUS_DIR, RULE_TESTS, alert_rules, dashboard_queries, load_yaml
 from khabar.config import PROJECT_ROOT
 
 pytestmark = pytest.mark.prometheus

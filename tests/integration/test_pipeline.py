@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import collect_by_key, seed_variants, send_raw
+from support.articles import seed_variants
+from support.kafka import collect_by_key, send_raw
 from khabar import schemas
 from khabar.producer.replay import Replayer
 

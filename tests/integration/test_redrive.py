@@ -8,9 +8,11 @@ import sys
 
 import pytest
 
-from conftest import WorkerProcess, collect_by_key, seed_variants, send_raw
+from khabar.local.worker import WorkerProcess
+from support.articles import seed_variants
+from support.kafka import collect_by_key, send_raw
 from khabar import schemas
-from khabar.producer.sources import raw_record
+from khabar.records import raw_record
 
 pytestmark = pytest.mark.integration
 

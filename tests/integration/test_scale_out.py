@@ -6,7 +6,9 @@ import re
 
 import pytest
 
-from conftest import WorkerProcess, collect_by_key, free_port, seed_variants
+from khabar.local.worker import WorkerProcess
+from support.articles import seed_variants
+from support.kafka import collect_by_key, free_port
 from khabar.producer.replay import Replayer
 
 pytestmark = pytest.mark.integration

@@ -31,3 +31,36 @@ def test_moving_the_local_broker_moves_the_default_bootstrap_servers():
     assert Settings.from_env({"KHABAR_KAFKA_PORT": "19092"}).bootstrap_servers == "127.0.0.1:19092"
     explicit = {"KHABAR_KAFKA_PORT": "19092", "KHABAR_BOOTSTRAP_SERVERS": "kafka:9092"}
     assert Settings.from_env(explicit).bootstrap_servers == "kafka:9092"
+
+
+def test_bool_settings_read_the_usual_words_and_refuse_others():
+    from dataclasses import dataclass, fields
+
+    from khabar.config import _coerce
+
+    @dataclass
+    class WithFlag:
+        verify: bool = True
+
+    flag = fields(WithFlag)[0]
+    assert [_coerce(flag, word) for word in ("true", "1", "Yes", "on")] == [True] * 4
+    assert [_coerce(flag, word) for word in ("false", "0", "no", "OFF")] == [False] * 4
+    with pytest.raises(ValueError, match="KHABAR_VERIFY='maybe' is not a valid bool"):
+        _coerce(flag, "maybe")
+
+
+def test_the_shared_data_folder_is_a_setting():
+    assert Settings.from_env({"KHABAR_SHARED_DIR": "/data/shared"}).shared_dir == Path("/data/shared")
+    assert "KHABAR_SHARED_DIR" in {variable for variable, _, _ in Settings.describe()}
+
+
+def test_the_wheel_carries_the_schemas_and_the_broker_build():
+    import tomllib
+
+    from khabar.config import PROJECT_ROOT, project_path
+
+    pyproject = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
+    carried = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
+    assert carried == {"schemas": "khabar/data/schemas", "deploy/kafka": "khabar/data/deploy/kafka"}
+    assert (project_path("schemas") / "raw-article.v1.json").is_file()
+    assert (project_path("deploy/kafka") / "pom.xml").is_file()

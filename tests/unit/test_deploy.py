@@ -14,9 +14,9 @@ from pathlib import Path, PurePosixPath
 import dockerfile
 import pytest
 
-from deploy_files import (GRAFANA_DIR, PROMETHEUS_DIR, RULE_TESTS, alert_rules, dashboard_queries, dashboards, load_yaml,
+from support.deploy_files import (GRAFANA_DIR, PROMETHEUS_DIR, RULE_TESTS, alert_rules, dashboard_queries, dashboards, load_yaml,
                           panels)
-from khabar.broker.local import kafka_version
+from khabar.local.broker import kafka_version
 from khabar.cli import main
 from khabar.config import PROJECT_ROOT, Settings
 

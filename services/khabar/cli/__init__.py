@@ -7,12 +7,13 @@ import logging
 import click
 
 from khabar import __version__
-from khabar.cli.articles import enrich, feed, redrive, replay, validate, worker
 from khabar.cli.bench import bench
 from khabar.cli.kafka import kafka
 from khabar.cli.knowledge import bench_knowledge, build_knowledge, eval_knowledge
-from khabar.cli.ner import eval_ner, train_ner
+from khabar.cli.producer import feed, redrive, replay
 from khabar.cli.run import run
+from khabar.cli.text import enrich, eval_ner, train_ner, validate
+from khabar.cli.worker import worker
 from khabar.config import Settings
 
 
@@ -28,8 +29,10 @@ def main(ctx: click.Context, verbose: int) -> None:
     """
     level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # kafka-python reports every connection at INFO: keep it for -vv.
-    logging.getLogger("kafka").setLevel(logging.DEBUG if verbose > 1 else logging.WARNING)
+    # kafka-python logs each connection attempt and retry; the commands say themselves what failed and what to
+    # do, so its chatter shows only with -v (warnings) and -vv (everything). The worker's aiokafka keeps its
+    # warnings: an operator needs them, and `enricher.logs` already folds repeats.
+    logging.getLogger("kafka").setLevel((logging.CRITICAL, logging.WARNING, logging.DEBUG)[min(verbose, 2)])
     try:
         ctx.obj = Settings.from_env()
     except ValueError as error:

@@ -10,6 +10,8 @@ import time
 
 import click
 
+from khabar.config import Settings
+
 
 @click.group()
 def bench() -> None:
@@ -20,7 +22,8 @@ def bench() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--articles", "limit", default=1000, show_default=True, help="How many articles.")
 @click.option("--big-mb", default=5.0, show_default=True, help="Size of the one big article (0: skip).")
-def normalise(as_json: bool, limit: int, big_mb: float) -> None:
+@click.pass_obj
+def normalise(settings: Settings, as_json: bool, limit: int, big_mb: float) -> None:
     """Normalisation: the chained camel-tools calls (baseline) against normalise_document, in one run.
 
     The baseline is normalize_unicode, arclean, dediac_ar, the alef / alef-maksura / teh-marbuta
@@ -31,13 +34,14 @@ def normalise(as_json: bool, limit: int, big_mb: float) -> None:
     on its own.
     """
     from khabar.text.charmap import camel_tokens
-    from khabar.text.corpus import saudinewsnet_dir, saudinewsnet_documents
+    from khabar.text.corpus import SAUDINEWSNET, saudinewsnet_documents
     from khabar.text.normalise import normalise_document
     from khabar.text.reference import mismatches
 
-    documents = list(saudinewsnet_documents(limit))
+    documents = list(saudinewsnet_documents(settings.shared_dir, limit))
     if not documents:
-        raise click.ClickException(f"no SaudiNewsNet articles in {saudinewsnet_dir()}")
+        raise click.ClickException(f"no SaudiNewsNet articles in {settings.shared_dir / SAUDINEWSNET}: "
+                                   "set KHABAR_SHARED_DIR to the shared data folder")
     size_mb = sum(len(d.encode("utf-8")) for d in documents) / 1e6
     say = _progress()
     say(f"{len(documents)} articles, {size_mb:.2f} MB: timing the camel-tools chain and ours, 3 rounds ...")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from khabar.broker.local import BrokerError, LocalBroker, kafka_version
-from khabar.broker.topics import ensure_topics
+from khabar.local.broker import BrokerError, LocalBroker, kafka_version
+from khabar.topics import ensure_topics
 
 
 @click.group()

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import time
-import urllib.request
 from collections import defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from khabar.cli.params import say_problem
 from khabar.config import PROJECT_ROOT, Settings
+
+if TYPE_CHECKING:
+    from khabar.local.outputs import OutputReader
+    from khabar.local.worker import WorkerProcess
 
 SEEDS = PROJECT_ROOT / "seeds"
 
@@ -30,8 +34,10 @@ def run(settings: Settings, paths, follow, watch, timeout) -> None:
 
     Everything it started it stops again, also on Ctrl-C or an error.
     """
-    from khabar.broker.local import BrokerError, LocalBroker, kafka_version
-    from khabar.broker.topics import ensure_topics
+    from khabar.local.broker import BrokerError, LocalBroker, kafka_version
+    from khabar.local.outputs import OutputReader
+    from khabar.local.worker import WorkerError, WorkerProcess
+    from khabar.topics import ensure_topics
 
     wall = time.monotonic()
     broker = LocalBroker.from_settings(settings)
@@ -48,20 +54,18 @@ def run(settings: Settings, paths, follow, watch, timeout) -> None:
 
         click.echo("[2/4] enrichment worker ...", nl=False)
         started = time.monotonic()
-        worker = _start_worker(settings)
-        click.echo(f" up in {time.monotonic() - started:.1f}s; metrics http://{settings.worker_host}:{settings.worker_port}"
-                   f"/metrics (log: {worker_log(settings)})")
-
-        from khabar.broker.outputs import OutputReader
-
-        reader = OutputReader(settings)
+        worker = WorkerProcess(settings)
         try:
-            outcome = _replay_and_collect(settings, reader, list(paths) or [str(SEEDS)], timeout)
+            worker.start()
+        except WorkerError as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(f" up in {time.monotonic() - started:.1f}s; metrics {worker.url}/metrics (log: {worker.log_path})")
+
+        with OutputReader(settings) as reader:
+            outcome = _replay_and_collect(settings, reader, list(paths) or [str(SEEDS)], timeout, worker)
             click.echo(f"done in {time.monotonic() - wall:.1f}s: {outcome}")
             if follow:
                 _follow(settings, reader, watch)
-        finally:
-            reader.close()
     except KeyboardInterrupt:
         _tell("\ninterrupted")
     except BrokenPipeError:  # the reader of our output went away (`khabar run --follow | head`): stop all the same
@@ -71,7 +75,7 @@ def run(settings: Settings, paths, follow, watch, timeout) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         _tell("[4/4] stopping ...", nl=False)
         if worker is not None:
-            _stop(worker)
+            worker.stop()
         if not already_running:
             broker.down()
         _tell(" stopped" + (" the worker; the broker you started yourself stays up" if already_running else " worker and broker"))
@@ -92,23 +96,19 @@ def _detach_stdout() -> None:
     os.close(devnull)
 
 
-def _replay_and_collect(settings: Settings, reader, paths: list[str], timeout: float) -> str:
+def _replay_and_collect(settings: Settings, reader: OutputReader, paths: list[str], timeout: float,
+                        worker: WorkerProcess) -> str:
     from khabar.producer.replay import Replayer
     from khabar.producer.sources import read_paths
 
-    replayer = Replayer(settings)
-    try:
-        report = replayer.replay(read_paths(paths))
-    finally:
-        replayer.close()
-    for problem in report.invalid:
-        click.echo(f"      invalid input: {problem}", err=True)
+    with Replayer(settings) as replayer:
+        report = replayer.replay(read_paths(paths), on_problem=say_problem)
     click.echo(f"[3/4] replayed {len(report.sent)} article(s) from {', '.join(paths)}; waiting for the results ...")
     found = reader.collect(set(report.sent), timeout, on_record=_print_record)
     missing = set(report.sent) - found.keys()
     if missing:
         raise click.ClickException(f"{len(missing)} article(s) did not come out within {timeout:.0f}s: "
-                                   f"{', '.join(sorted(missing)[:5])}; see the worker log {worker_log(settings)}")
+                                   f"{', '.join(sorted(missing)[:5])}; see the worker log {worker.log_path}")
     enriched = sum(kind == "enriched" for kind, _ in found.values())
     return f"{enriched} enriched, {len(found) - enriched} dead-lettered, {len(report.invalid)} invalid input(s)"
 
@@ -130,7 +130,7 @@ def _print_record(kind: str, record: dict) -> None:
             click.echo(f"      {entity_type:5} {'، '.join(by_type[entity_type])}")
 
 
-def _follow(settings: Settings, reader, watch: Path) -> None:
+def _follow(settings: Settings, reader: OutputReader, watch: Path) -> None:
     """Replay each new file that appears in `watch` and print results as they arrive, until Ctrl-C."""
     from khabar.producer.replay import Replayer
     from khabar.producer.sources import SUPPORTED, read_file
@@ -139,59 +139,12 @@ def _follow(settings: Settings, reader, watch: Path) -> None:
     seen = {path for path in watch.iterdir()}
     click.echo(f"following: drop .txt/.json/.jsonl/.zip files into {watch}/ (or `khabar replay` into "
                f"{settings.raw_topic}); Ctrl-C stops")
-    replayer = Replayer(settings)
-    try:
+    with Replayer(settings) as replayer:
         while True:
             for path in sorted(set(watch.iterdir()) - seen):
                 if path.suffix.lower() in SUPPORTED:
-                    report = replayer.replay(read_file(path))
+                    report = replayer.replay(read_file(path), on_problem=say_problem)
                     click.echo(f"  {path.name}: sent {len(report.sent)}, invalid {len(report.invalid)}")
                 seen.add(path)
             for kind, record in reader.records(poll_s=1.0):
                 _print_record(kind, record)
-    finally:
-        replayer.close()
-
-
-def _start_worker(settings: Settings, timeout: float = 120.0) -> subprocess.Popen:
-    """The worker runs as its own process (as in production), and is ready once it owns partitions."""
-    log_path = worker_log(settings)
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "ab") as log:
-        worker = subprocess.Popen([sys.executable, "-m", "khabar", "worker", "--loglevel", "info"],
-                                  start_new_session=True, stdout=log, stderr=subprocess.STDOUT,
-                                  env={**os.environ, **settings.to_env(), "PYTHONUNBUFFERED": "1"})
-    deadline = time.monotonic() + timeout
-    url = f"http://{settings.worker_host}:{settings.worker_port}/readyz"
-    while True:
-        if worker.poll() is not None:
-            raise click.ClickException(f"the worker exited with code {worker.returncode} during start-up; "
-                                       f"its log {log_path} ends with:\n{_tail(log_path)}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return worker
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            _stop(worker)
-            raise click.ClickException(f"the worker was not ready within {timeout:.0f}s ({url}); see {log_path}")
-        time.sleep(0.5)
-
-
-def worker_log(settings: Settings) -> Path:
-    return settings.state_dir / "logs" / "worker.log"
-
-
-def _tail(path: Path, lines: int = 15) -> str:
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-
-
-def _stop(process: subprocess.Popen, timeout: float = 30.0) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()

@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings, pipeline: TextPipeline | None = None) -> faust.App:
-    pipeline = pipeline or TextPipeline(settings.ner_backend, settings.ner_model_path, settings.enriched_schema_version)
+    pipeline = pipeline or TextPipeline(settings.ner_backend, settings.ner_model_path,
+                                        knowledge=settings.enriched_schema_version >= 3)
     (settings.state_dir / "worker").mkdir(parents=True, exist_ok=True)  # Faust does not create its datadir
     processor = Processor(settings, pipeline)
     app = faust.App(
@@ -50,20 +51,20 @@ def create_app(settings: Settings, pipeline: TextPipeline | None = None) -> faus
     async def healthz(web, request):
         return web.json({"status": "alive", "version": __version__})
 
+    consumer_lag = ConsumerLag(app, settings.app_id, settings.raw_topic, settings.bootstrap_servers)
+
     @app.page("/readyz")
     async def readyz(web, request):
         """Ready when this worker owns raw-topic partitions and the broker answers a metadata request."""
         assigned = sorted(tp.partition for tp in app.consumer.assignment() if tp.topic == settings.raw_topic) \
             if app.consumer is not None else []
         try:
-            await asyncio.wait_for(app.producer._ensure_producer().client.fetch_all_metadata(), timeout=2)
+            await asyncio.wait_for(consumer_lag.probe_broker(), timeout=2)
             broker = "reachable"
         except Exception as error:  # any failure here means "not ready", with the reason shown
             broker = f"unreachable: {type(error).__name__}"
         ready = bool(assigned) and broker == "reachable"
         return web.json({"ready": ready, "partitions": assigned, "broker": broker}, status=200 if ready else 503)
-
-    consumer_lag = ConsumerLag(app, settings.app_id, settings.raw_topic, settings.bootstrap_servers)
 
     @app.timer(REFRESH_S)
     async def export_consumer_lag():
@@ -94,7 +95,7 @@ def create_app(settings: Settings, pipeline: TextPipeline | None = None) -> faus
 
 
 def run_worker(settings: Settings, loglevel: str = "warning") -> None:
-    from khabar.broker.topics import ensure_topics
+    from khabar.topics import ensure_topics
 
     ensure_topics(settings)
     app = create_app(settings)

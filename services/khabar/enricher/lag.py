@@ -56,6 +56,11 @@ class ConsumerLag:
         return {tp.partition: max(0, ends[tp] - (starts[tp] if tp in starts else committed[tp].offset))
                 for tp in partitions}
 
+    async def probe_broker(self) -> None:
+        """Raise unless the cluster answers a metadata request (the readiness check's broker half)."""
+        admin = await self._admin_client()
+        await admin.describe_cluster()
+
     async def _admin_client(self) -> AIOKafkaAdminClient:
         if self._admin is None:
             admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap_servers, client_id="khabar-lag",

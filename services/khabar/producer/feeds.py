@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
 from khabar import __version__
-from khabar.producer.sources import InputError, checked, raw_record
+from khabar.producer.sources import InputError, checked
+from khabar.records import raw_record
 
 _NS = {
     "atom": "http://www.w3.org/2005/Atom",

@@ -8,6 +8,7 @@ import base64
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import Iterator
 
 from kafka import KafkaConsumer, TopicPartition
@@ -75,6 +76,12 @@ class Redriver:
         self.replayer.flush()
         return report
 
+    def __enter__(self) -> "Redriver":
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
     def close(self) -> None:
         self.letters.close()
         self.originals.close()
@@ -104,10 +111,12 @@ class Redriver:
 
 
 def _dead_letter(value: bytes | None) -> dict | None:
+    if value is None:
+        return None
     try:
         letter = json.loads(value)
         schemas.validate(schemas.DEADLETTER, letter)
-    except (TypeError, ValueError):  # not JSON (or no value), or a SchemaError
+    except ValueError:  # not JSON, or a SchemaError
         return None
     return letter
 

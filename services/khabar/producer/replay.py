@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from itertools import islice
+from types import TracebackType
+from typing import Callable, Iterable, Iterator
 
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
@@ -24,13 +26,22 @@ class ReplayReport:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (id, error) the broker refused
     invalid: list[InputError] = field(default_factory=list)  # inputs never sent
 
-    @property
-    def ok(self) -> bool:
-        return not self.failed and not self.invalid
+    def __len__(self) -> int:
+        """How many items this report accounts for."""
+        return len(self.sent) + len(self.failed) + len(self.invalid)
+
+
+# Articles per report of a long replay: the producer is flushed after each part, so a feed that never ends
+# never grows the report or the producer's memory.
+PART = 1000
+
+
+def say_nothing(line: str) -> None:
+    """The default problem printer: the problems stay in the report."""
 
 
 class Replayer:
-    def __init__(self, settings: Settings, producer: KafkaProducer | None = None):
+    def __init__(self, settings: Settings, producer: KafkaProducer | None = None) -> None:
         self.settings = settings
         self.producer = producer or KafkaProducer(
             bootstrap_servers=settings.bootstrap_servers,
@@ -41,18 +52,34 @@ class Replayer:
             client_id="khabar-producer",
         )
 
-    def replay(self, items: Iterable[dict | InputError], *, rate: float = 0,
-               on_item: Callable[[], None] = lambda: None) -> ReplayReport:
-        """Send every record of `items`; invalid items are reported, not sent. Blocks until all are acknowledged."""
+    def __enter__(self) -> "Replayer":
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def replay(
+        self,
+        items: Iterable[dict | InputError],
+        *,
+        rate: float = 0,
+        on_item: Callable[[], None] = lambda: None,
+        on_problem: Callable[[str], None] = say_nothing,
+    ) -> ReplayReport:
+        """Send every record of `items`; invalid items are reported, not sent. Blocks until all are acknowledged.
+
+        `on_problem` hears of each invalid item as soon as it is read (a feed on standard input may never end),
+        and of each refused one once the broker answered."""
         report = ReplayReport()
         started = time.monotonic()
         attempted = 0
         for item in items:
             attempted += 1
             if isinstance(item, InputError):
-                log.warning("skipped %s", item)
+                log.info("skipped %s", item)
                 metrics.INVALID_INPUTS.inc()
                 report.invalid.append(item)
+                on_problem(f"invalid: {item}")
             else:
                 if rate:  # pace sends evenly rather than in bursts
                     delay = started + attempted / rate - time.monotonic()
@@ -61,7 +88,26 @@ class Replayer:
                 self._send(item, report)
             on_item()
         self.flush()
+        for label, error in report.failed:
+            on_problem(f"not sent: {label}: {error}")
         return report
+
+    def replay_parts(
+        self,
+        items: Iterable[dict | InputError],
+        *,
+        part: int = PART,
+        rate: float = 0,
+        on_item: Callable[[], None] = lambda: None,
+        on_problem: Callable[[str], None] = say_nothing,
+    ) -> Iterator[ReplayReport]:
+        """`replay` in parts of `part` items, a report for each, until `items` ends."""
+        remaining = iter(items)
+        while True:
+            report = self.replay(islice(remaining, part), rate=rate, on_item=on_item, on_problem=on_problem)
+            yield report
+            if len(report) < part:
+                return
 
     def _send(self, record: dict, report: ReplayReport) -> None:
         self.send(record["id"], record["id"].encode(), schemas.encode(record), report)
@@ -69,11 +115,11 @@ class Replayer:
     def send(self, label: str, key: bytes | None, value: bytes, report: ReplayReport) -> None:
         """Send one message as it is; `label` names it in the report (the article id, where known)."""
 
-        def acked(_metadata):
+        def acked(_metadata: object) -> None:
             metrics.ARTICLES_SENT.inc()
             report.sent.append(label)
 
-        def refused(error):
+        def refused(error: BaseException) -> None:
             metrics.SEND_ERRORS.labels(type(error).__name__).inc()
             report.failed.append((label, f"{type(error).__name__}: {error}"))
 

@@ -7,15 +7,15 @@ reason; one bad item never stops the rest of the replay.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 from khabar import schemas
+from khabar.records import raw_record
 
 SUPPORTED = (".txt", ".json", ".jsonl", ".zip")
 # The path that stands for standard input, read as JSON Lines.
@@ -32,27 +32,6 @@ class InputError:
 
     def __str__(self) -> str:
         return f"{self.origin}: {self.reason}"
-
-
-def article_id(source: str, locator: str, title: str, body: str) -> str:
-    """Stable id: the same article read again from the same place gets the same id."""
-    digest = hashlib.sha256("\x1f".join((source, locator, title, body)).encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()[:16]
-
-
-def raw_record(*, source: str, url: str | None, locator: str, title: str, body: str,
-               author: str | None = None, published: str | None = None) -> dict:
-    return {
-        "schema_version": schemas.VERSIONS[schemas.RAW],
-        "id": article_id(source, locator, title, body),
-        "source": source,
-        "url": url,
-        "title": title,
-        "body": body,
-        "author": author,
-        "published": published,
-        "produced_at": schemas.timestamp(),
-    }
 
 
 def read_paths(paths: Iterable[str | Path]) -> Iterator[dict | InputError]:
@@ -150,7 +129,7 @@ def _from_json_lines(lines: Iterable[str], origin: str, first: int = 1) -> Itera
                 yield InputError(f"{origin}:{number}", f"not JSON: {err}")
 
 
-def _from_json_object(item, origin: str) -> dict | InputError:
+def _from_json_object(item: Any, origin: str) -> dict | InputError:
     if not isinstance(item, dict):
         return InputError(origin, f"expected a JSON object with a title and content, got {type(item).__name__}")
     if "schema_version" in item:  # already a raw record, e.g. exported from the raw topic: keep its id
@@ -158,10 +137,10 @@ def _from_json_object(item, origin: str) -> dict | InputError:
     body = next((item[f] for f in _BODY_FIELDS if isinstance(item.get(f), str) and item[f].strip()), None)
     if body is None:
         return InputError(origin, f"no article text: none of {', '.join(_BODY_FIELDS)} holds a non-empty string")
-    source = item.get("source") if isinstance(item.get("source"), str) and item["source"].strip() else "json"
+    source: str = item["source"] if isinstance(item.get("source"), str) and item["source"].strip() else "json"
     url = item.get("url") if isinstance(item.get("url"), str) and item["url"] else None
     published = next((item[f] for f in _DATE_FIELDS if isinstance(item.get(f), str) and item[f]), None)
-    title = item.get("title") if isinstance(item.get("title"), str) else ""
+    title: str = item["title"] if isinstance(item.get("title"), str) else ""
     author = item.get("author") if isinstance(item.get("author"), str) and item["author"] else None
     record = raw_record(source=source.strip(), url=url, locator=url or origin.rsplit("!", 1)[-1],
                         title=title.strip(), body=body.strip(), author=author, published=published)

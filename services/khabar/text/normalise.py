@@ -89,13 +89,17 @@ class NormalisedDocument:
         self.title = paragraphs[0] if paragraphs else None
         self.tokens = tokens
 
-    def to_dict(self) -> dict:
-        """Everything, the tokens as columns: one list per field of Token."""
+    def token_columns(self) -> dict[str, list]:
+        """The tokens as columns: one list per field of Token."""
         columns = list(map(list, zip(*self.tokens))) or [[] for _ in Token._fields]
+        return dict(zip(Token._fields, columns))
+
+    def to_dict(self) -> dict:
+        """Everything, the tokens as columns."""
         return {
             "text_clean": self.text_clean,
             "text_norm": self.text_norm,
-            "tokens": dict(zip(Token._fields, columns)),
+            "tokens": self.token_columns(),
             "paragraphs": [s._asdict() for s in self.paragraphs],
             "sentences": [s._asdict() for s in self.sentences],
             "removed": [r._asdict() for r in self.removed],

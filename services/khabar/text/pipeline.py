@@ -1,78 +1,55 @@
-"""Turns a raw article record into an enriched article record (both defined in `schemas/`)."""
+"""The text pipeline: an article's title and body in, its analysis out (normalised text, tokens, entities, and
+what the entities are beyond the article: ids, Latin spellings, places, the focus, quotations).
+
+It knows no wire format: `khabar.records` turns an `Analysis` into the enriched record.
+"""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
-from khabar import __version__, schemas
-from khabar.text.knowledge import load_knowledge
-from khabar.text.ner import extract_entities, load_tagger
-from khabar.text.normalise import normalise_document
-
-
-# The columns of the record's tokens, as its schema lists them.
-TOKEN_COLUMNS = schemas.load(schemas.ENRICHED)["properties"]["tokens"]["required"]
+from khabar.text.knowledge import ArticleKnowledge, load_knowledge
+from khabar.text.ner import Entity, Mention, extract_entities, load_tagger
+from khabar.text.normalise import NormalisedDocument, normalise_document
 
 
 def compose_document(title: str, body: str) -> str:
-    """The text every offset of the enriched record points into."""
+    """The text every offset of the analysis points into."""
     return f"{title}\n\n{body}" if title.strip() else body
 
 
+@dataclass(frozen=True)
+class Analysis:
+    text: str  # the composed document: every offset points into it
+    document: NormalisedDocument
+    mentions: list[Mention]
+    entities: list[Entity]
+    seconds: dict[str, float]  # per stage: normalise, tag, knowledge
+    knowledge: ArticleKnowledge | None = None  # None when the pipeline was made without it
+
+
 class TextPipeline:
-    def __init__(self, ner_backend: str = "khabar", ner_model_path: str | None = None,
-                 schema_version: int | None = None):
+    def __init__(self, ner_backend: str = "khabar", ner_model_path: str | None = None, knowledge: bool = True) -> None:
         self.tagger = load_tagger(ner_backend, ner_model_path or None)
-        self.schema_version = schema_version or schemas.VERSIONS[schemas.ENRICHED]
-        schemas.load(schemas.ENRICHED, self.schema_version)  # an unsupported version fails here, not per article
-        # Version 2 records carry no entity knowledge: its table is not even loaded.
-        self.knowledge = load_knowledge() if self.schema_version >= 3 else None
+        # Without it (records of version 2) the knowledge table is not even loaded.
+        self.knowledge = load_knowledge() if knowledge else None
 
     @property
     def ner_model(self) -> str:
-        return self.tagger.name
+        return str(self.tagger.name)
 
-    def enrich(self, raw: dict) -> dict:
-        """Enrich a raw record that already matches the raw-article schema."""
+    def analyse(self, title: str, body: str) -> Analysis:
         clock = time.perf_counter
-        text = compose_document(raw["title"], raw["body"])
+        text = compose_document(title, body)
         started = clock()
         doc = normalise_document(text)
         normalised = clock()
         mentions, entities = extract_entities(text, doc.tokens, doc.sentences, self.tagger)
         tagged = clock()
-        structure = doc.to_dict()
-        record = {
-            "schema_version": self.schema_version,
-            "id": raw["id"],
-            "source": raw["source"],
-            "url": raw["url"],
-            "title": raw["title"],
-            "published": raw.get("published"),
-            "produced_at": raw["produced_at"],
-            "enriched_at": schemas.timestamp(),
-            "text": text,
-            "text_clean": doc.text_clean,
-            "text_norm": doc.text_norm,
-            "language": {"arabic_ratio": round(doc.arabic_ratio, 4), "is_arabic": doc.is_arabic},
-            "structure": {key: structure[key] for key in ("paragraphs", "sentences", "removed")},
-            "tokens": {field: structure["tokens"][field] for field in TOKEN_COLUMNS},
-            "token_count": len(doc.tokens),
-            "mentions": [m.to_dict() for m in mentions],
-            "entities": [e.to_dict() for e in entities],
-            "pipeline": {
-                "version": __version__,
-                "ner_model": self.ner_model,
-                "stage_seconds": {"normalise": normalised - started, "tag": tagged - normalised},
-            },
-        }
-        if self.knowledge is not None:
-            known = self.knowledge.annotate(text, mentions, entities, record["tokens"]["norm"])
-            for mention, mention_id in zip(record["mentions"], known.mention_ids):
-                if mention_id:
-                    mention["id"] = mention_id
-            for entity, info in zip(record["entities"], known.entities):
-                entity.update(info.fields())
-            record["focus"], record["quotes"] = known.focus, known.quotes
-            record["pipeline"]["stage_seconds"]["knowledge"] = clock() - tagged
-        return record
+        seconds = {"normalise": normalised - started, "tag": tagged - normalised}
+        if self.knowledge is None:
+            return Analysis(text, doc, mentions, entities, seconds)
+        known = self.knowledge.annotate(text, mentions, entities, [t.norm for t in doc.tokens])
+        seconds["knowledge"] = clock() - tagged
+        return Analysis(text, doc, mentions, entities, seconds, known)

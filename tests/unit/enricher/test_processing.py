@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings as hypothesis_settings, stra
 from khabar import schemas
 from khabar.config import Settings
 from khabar.enricher.processing import Origin, Processor
-from khabar.producer.sources import raw_record
+from khabar.records import raw_record
 from khabar.text.pipeline import TextPipeline
 
 ORIGIN = Origin("articles.raw", 1, 42, b"key-1", 1_700_000_000.0)
@@ -83,10 +83,10 @@ def test_output_over_the_limit_is_dead_lettered(processor):
 
 
 def test_a_failing_stage_costs_one_message_not_the_worker(processor, monkeypatch):
-    def explode(raw):
+    def explode(title, body):
         raise RuntimeError("tagger crashed")
 
-    monkeypatch.setattr(processor.pipeline, "enrich", explode)
+    monkeypatch.setattr(processor.pipeline, "analyse", explode)
     record = dead_letter(processor.process(schemas.encode(good()), ORIGIN))
     assert record["error"] == {"reason": "enrich_failed", "class": "RuntimeError", "message": "tagger crashed",
                                "stage": "enrich"}

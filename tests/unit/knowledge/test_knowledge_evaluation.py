@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from khabar.cli.knowledge import EVAL_SET, _raw
+from khabar.cli.knowledge import EVAL_SET, enrich_text
 from khabar.text.knowledge.evaluation import evaluate
 from khabar.text.pipeline import TextPipeline
 
@@ -15,7 +15,7 @@ from khabar.text.pipeline import TextPipeline
 @pytest.fixture(scope="module")
 def report() -> dict:
     pipeline = TextPipeline()
-    return evaluate(EVAL_SET, lambda text: pipeline.enrich(_raw(text))).report()
+    return evaluate(EVAL_SET, lambda text: enrich_text(pipeline, text)).report()
 
 
 def test_the_set_is_as_large_as_the_issue_asks():

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from khabar.config import PROJECT_ROOT
-from khabar.text.corpus import saudinewsnet_dir, saudinewsnet_documents
-from shared_data import absent_reason
+from khabar.text.corpus import SAUDINEWSNET, saudinewsnet_documents
+from support.shared_data import absent_reason
 
 SEED = PROJECT_ROOT / "seeds" / "000_059d5603d6d85883.txt"
 
@@ -19,6 +19,6 @@ def seed_text() -> str:
 @pytest.fixture(scope="session")
 def saudinewsnet(shared_dir) -> list[str]:
     """SaudiNewsNet documents (title + blank line + content); skipped when the shared data is absent."""
-    if not any(saudinewsnet_dir().glob("*.zip")):
-        pytest.skip(absent_reason(saudinewsnet_dir() / "*.zip"))
-    return list(saudinewsnet_documents())
+    if not any((shared_dir / SAUDINEWSNET).glob("*.zip")):
+        pytest.skip(absent_reason(shared_dir / SAUDINEWSNET / "*.zip"))
+    return list(saudinewsnet_documents(shared_dir))

@@ -11,10 +11,11 @@ import json
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Protocol
 
 from .geo import Gazetteer, Place, focus
 from .latin import Romaniser
@@ -77,9 +78,10 @@ class Knowledge:
         self.sources: dict[str, str] = table["sources"]
 
     @classmethod
-    def load(cls, path: Path = TABLE) -> "Knowledge":
+    def load(cls, path: Path = TABLE) -> Knowledge:
         if not path.exists():
-            raise FileNotFoundError(f"no knowledge table at {path}: run `uv run --group ner-train khabar build-knowledge`")
+            raise FileNotFoundError(f"no knowledge table at {path}: "
+                                    "run `uv run --group ner-train khabar build-knowledge`")
         with gzip.open(path, "rt", encoding="utf-8") as f:
             return cls(json.load(f))
 
@@ -87,7 +89,8 @@ class Knowledge:
                  words: Sequence[str] | None = None) -> ArticleKnowledge:
         """words: the search forms of the article's tokens, if at hand (saves reading the text for adjectives)."""
         places = [i for i, e in enumerate(entities) if e.type == "LOC"]
-        resolved = dict(zip(places, self.gazetteer.resolve([entities[i].name for i in places], text, words)))
+        found_places = self.gazetteer.resolve([entities[i].name for i in places], text, words)
+        resolved = dict(zip(places, found_places, strict=True))
         # An alias may resolve where the entity's chosen name does not (a misspelt most common form).
         for i, place in list(resolved.items()):
             if place is None and entities[i].aliases:
@@ -122,7 +125,7 @@ class Knowledge:
                      known: list[EntityKnowledge]) -> list[str | None]:
         by_key: dict[tuple[str, str], str] = {}
         by_name: dict[str, list[str]] = defaultdict(list)
-        for entity, info in zip(entities, known):
+        for entity, info in zip(entities, known, strict=True):
             for name in [entity.name, *entity.aliases]:
                 by_key.setdefault((lookup_key(name), entity.type), info.id)
                 by_name[lookup_key(name)].append(info.id)
@@ -144,7 +147,7 @@ class Knowledge:
                 "city": {"id": f"geonames:{city.geonames_id}", "latin": city.name} if city else None}
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_knowledge(path: Path = TABLE) -> Knowledge:
     """Loaded once per process and shared (about a second)."""
     return Knowledge.load(path)

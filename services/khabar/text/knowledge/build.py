@@ -106,13 +106,13 @@ def build_places(curated: list[tuple[str, str, str]]) -> dict:
             for k in _variants(entry["ar"], place_key):
                 names[k].add(country_row[iso])
     city_row: dict[int, int] = {}
-    for gid, city in sorted(cities.items(), key=lambda kv: int(kv[0])):
-        arabic = {a for n in city.get("alternatenames", ()) if (a := _arabic(n))}
-        if not arabic:
+    for _, city in sorted(cities.items(), key=lambda kv: int(kv[0])):
+        spellings = {a for n in city.get("alternatenames", ()) if (a := _arabic(n))}
+        if not spellings:
             continue
         city_row[city["geonameid"]] = len(rows)
         rows.append(_city_row(city))
-        for name in arabic:
+        for name in spellings:
             for k in _variants(name, place_key):
                 names[k].add(city_row[city["geonameid"]])
     for kind, arabic, value in curated:
@@ -153,7 +153,8 @@ def build_latin(curated: list[tuple[str, str, str]]) -> dict:
     skip = ",".join(f"'{c}'" for c in _SKIP_COUNTRIES)
     counts: dict[str, Counter] = defaultdict(Counter)
     for arabic, latin, count in db.execute(
-            f"SELECT arabic_key, latin, count FROM full_names WHERE country NOT IN ({skip}) AND latin_lang IN ('en', '')"):
+            f"SELECT arabic_key, latin, count FROM full_names WHERE country NOT IN ({skip}) "
+            "AND latin_lang IN ('en', '')"):
         if _arabic(arabic) and " " in arabic.strip():  # a one-word "full name" is a name part (بوتين -> Boutine)
             counts[lookup_key(arabic)][latin] += count
     for k, latins in counts.items():

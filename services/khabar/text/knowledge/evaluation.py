@@ -1,10 +1,11 @@
 """Scores entity knowledge end to end (tagger, then knowledge) against a hand-checked set in JSON Lines.
 
 Each line: {"source": ..., "text": ..., "places": [[surface, geonames_id, country], ...],
-"names": [[surface, [accepted Latin spellings]], ...], "quotes": [[quoted text, speaker surface or null], ...]}.
+"names": [[surface, [accepted Latin spellings]], ...],
+"quotes": [[quoted text, speaker surface or null], ...]}.
 Every occurrence of a place's surface as a word in the text is one place mention; a name is scored once, at its first
-occurrence; a quotation is exact when a found quotation's span is its text, and its speaker right when the found speaker's
-entity is named by it, or by a whole-word part of it, or the other way round.
+occurrence; a quotation is exact when a found quotation's span is its text, and its speaker right when the found
+speaker's entity is named by it, or by a whole-word part of it, or the other way round.
 """
 from __future__ import annotations
 
@@ -65,7 +66,7 @@ def evaluate(path: Path, enrich) -> Score:
         entities = {e["id"]: e for e in record["entities"]}
         mentions = record["mentions"]
 
-        def entity_at(start: int, end: int) -> dict | None:
+        def entity_at(start: int, end: int, mentions: list = mentions, entities: dict = entities) -> dict | None:
             for m in mentions:
                 if m["start"] < end and start < m["end"] and m.get("id") in entities:
                     return entities[m["id"]]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from .names import lookup_key, place_key
 
@@ -89,7 +89,7 @@ class Gazetteer:
         chosen = [self._choose(opts, named, adjectives, Counter()) for opts in options]
         around = Counter(p.country for p in chosen if p and p.feature != "country")  # countries count as named
         return [self._choose(opts, named, adjectives, around - Counter([p.country]) if p else around)
-                for opts, p in zip(options, chosen)]
+                for opts, p in zip(options, chosen, strict=True)]
 
     @staticmethod
     def _choose(options: list[Place], named: set[str], adjectives: set[str], around: Counter) -> Place | None:

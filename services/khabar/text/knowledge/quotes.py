@@ -3,8 +3,9 @@ nearest person or organisation the usual Arabic news patterns point to."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Protocol
 
 # Reporting verbs in their key form (alef forms unified, ى as ي, ة as ه), with the conjunction and the
 # feminine, plural and participle forms the regex adds.
@@ -55,7 +56,8 @@ class Quote:
 
 def quoted_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of the text inside each pair of quotation marks, not across a paragraph."""
-    spans, i = [], 0
+    spans: list[tuple[int, int]] = []
+    i = 0
     while True:
         m = _OPEN.search(text, i)
         if not m:
@@ -92,7 +94,8 @@ _TOLD = re.compile("ل(?:وكال[ةه]|صحيف[ةه]|قنا[ةه]|موقع|ش�
 
 def _addressed(text: str, mention: MentionLike) -> bool:
     """Told, not telling: a mention after ل (لرويترز, لوكالة فرانس برس, لنظيره) is whom the speaker spoke to."""
-    if mention.start > 0 and text[mention.start - 1] == "ل" and (mention.start < 2 or text[mention.start - 2].isspace()):
+    attached = mention.start > 0 and text[mention.start - 1] == "ل"
+    if attached and (mention.start < 2 or text[mention.start - 2].isspace()):
         return True
     if _TOLD.match(text, mention.start):
         return True
@@ -124,8 +127,9 @@ def find_quotes(text: str, mentions: Sequence[MentionLike]) -> list[Quote]:
         if verbs:
             verb = max(verbs, key=lambda v: v.start())
             verb_text = text[verb.start():verb.end()]
-            between = [i for i in speakers if verb.end() <= mentions[i].start and mentions[i].end <= start and speaking(i)]
-            before = [i for i in speakers if begin <= mentions[i].start and mentions[i].end <= verb.start() and speaking(i)]
+            between = [i for i in speakers if verb.end() <= mentions[i].start and mentions[i].end <= start]
+            before = [i for i in speakers if begin <= mentions[i].start and mentions[i].end <= verb.start()]
+            between, before = [i for i in between if speaking(i)], [i for i in before if speaking(i)]
             speaker = _prefer_person(between, mentions) if between else (before[-1] if before else None)
             if speaker is None and verb.group(1).translate(_KEY) in CONTINUING:
                 speaker = last_speaker if last_speaker is not None else _last_reported(
@@ -133,13 +137,14 @@ def find_quotes(text: str, mentions: Sequence[MentionLike]) -> list[Quote]:
         else:
             after_end = _sentence_end(text, end + 1, min(len(text), end + 1 + _AFTER_WINDOW))
             # «...»، قال فلان / «...» بحسب فلان: the verb follows within a few characters of the closing mark.
-            following = [v for v in (_VERB.search(text, end + 1, after_end), _ATTRIBUTION.search(text, end + 1, after_end))
-                         if v and v.start() - end <= 4]
+            nearby = (_VERB.search(text, end + 1, after_end), _ATTRIBUTION.search(text, end + 1, after_end))
+            following = [v for v in nearby if v and v.start() - end <= 4]
             if not following:
                 continue
             verb = following[0]
             verb_text = text[verb.start():verb.end()]
-            after = [i for i in speakers if verb.end() <= mentions[i].start and mentions[i].end <= after_end and speaking(i)]
+            after = [i for i in speakers if verb.end() <= mentions[i].start and mentions[i].end <= after_end]
+            after = [i for i in after if speaking(i)]
             speaker = _prefer_person(after, mentions) if after else None
         if speaker is not None:
             last_speaker = speaker

@@ -15,17 +15,24 @@ _LL_PREFIX = re.compile("^([وف]?لل)(?=..)")                # لل = ل + art
 _ONE_PREFIX = re.compile("^([وفبلك]{1,2})(?=...)")
 
 
-class TokenLike(Protocol):
-    text: str
-    start: int
-    end: int
-    stem: str
-    stem_start: int
+class TokenLike(Protocol):  # read-only members, as the normaliser's Token (a NamedTuple) has them
+    @property
+    def text(self) -> str: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def stem(self) -> str: ...
+    @property
+    def stem_start(self) -> int: ...
 
 
 class SpanLike(Protocol):
-    start: int
-    end: int
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
 
 
 @dataclass

@@ -4,6 +4,8 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
+from khabar.text.structure import Span
+
 from .data import score
 from .entities import extract_entities
 
@@ -17,12 +19,6 @@ class PlainToken:
     end: int
     stem: str
     stem_start: int
-
-
-@dataclass
-class Span:
-    start: int
-    end: int
 
 
 def articles_as_bio(tagger, sents: list[tuple[list[str], list[str]]], n: int) -> list[list[str]]:

@@ -18,11 +18,6 @@ from .subwords import build_subword_clusters
 DEV_FRACTION = 0.15
 
 
-def shared_dir() -> Path:
-    repo = Path(__file__).resolve().parents[4]
-    return Path(os.environ.get("KHABAR_SHARED_DIR", repo.parent / "shared"))
-
-
 def anercorp_split(shared: Path):
     """(train, dev): dev is the last 15% of train.tsv, contiguous, so its names are as unseen as the test's."""
     sents = read_bio(shared / "data/ner/anercorp/train.tsv")

@@ -1,4 +1,4 @@
-"""`khabar train-ner` and `khabar eval-ner`."""
+"""Commands of the text library that need no broker: enrich and validate files, train and evaluate the tagger."""
 from __future__ import annotations
 
 import json
@@ -7,27 +7,80 @@ from pathlib import Path
 
 import click
 
+from khabar.cli.params import paths_argument, say_problem
+from khabar.config import Settings
+from khabar.producer.sources import InputError, read_paths
+
+
+@click.command()
+@paths_argument
+@click.option("--indent", type=int, default=None, help="Pretty-print with this indent instead of one line per article.")
+@click.pass_obj
+def enrich(settings: Settings, paths: tuple[str, ...], indent: int | None) -> None:
+    """Enrich article files without a broker, exactly as the worker would (limits, validation, dead letters):
+    prints each enriched record as JSON on standard output, each dead letter on standard error (`-`: JSON Lines
+    from standard input, each printed as its line arrives). Exits non-zero if any article was not enriched."""
+    from khabar import schemas
+    from khabar.enricher.processing import Origin, Processor
+    from khabar.text.pipeline import TextPipeline
+
+    knowledge = settings.enriched_schema_version >= 3
+    pipeline = TextPipeline(settings.ner_backend, settings.ner_model_path, knowledge=knowledge)
+    processor = Processor(settings, pipeline)
+    problems = 0
+    for number, item in enumerate(read_paths(paths)):
+        if isinstance(item, InputError):
+            problems += 1
+            say_problem(f"invalid: {item}")
+            continue
+        outcome = processor.process(schemas.encode(item), Origin("file", 0, number, item["id"].encode(), None))
+        if outcome.enriched:
+            click.echo(json.dumps(outcome.record, ensure_ascii=False, indent=indent))
+        else:
+            problems += 1
+            say_problem(f"dead letter: {json.dumps(outcome.record, ensure_ascii=False)}")
+    if problems:
+        raise SystemExit(1)
+
+
+@click.command()
+@paths_argument
+def validate(paths: tuple[str, ...]) -> None:
+    """Check article files as the producer would (readable, and each article valid against the raw schema)."""
+    valid = 0
+    failures = []
+    for item in read_paths(paths):
+        if isinstance(item, InputError):
+            failures.append(item)
+            click.echo(f"FAIL {item}")
+        else:
+            valid += 1
+    click.echo(f"{valid} valid, {len(failures)} invalid")
+    if failures or not valid:
+        raise SystemExit(1)
+
 
 @click.command("train-ner")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Model file to write (default: the packaged model).")
 @click.option("--shared-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Shared data root (default: $KHABAR_SHARED_DIR or <repo>/../shared).")
+              help="Shared data root (default: KHABAR_SHARED_DIR, see `khabar config`).")
 @click.option("--dev", is_flag=True,
               help="Train on the first 85% of anercorp/train.tsv and score the held-out last 15%.")
-def train_ner(output: Path | None, shared_dir: Path | None, dev: bool) -> None:
+@click.pass_obj
+def train_ner(settings: Settings, output: Path | None, shared_dir: Path | None, dev: bool) -> None:
     """Train the NER model (deterministic; needs `uv sync --group ner-train`)."""
     import importlib.util
 
     from khabar.text.ner import DEFAULT_MODEL
-    from khabar.text.ner.train import TRAINING_PACKAGES, shared_dir as default_shared, train_model
+    from khabar.text.ner.train import TRAINING_PACKAGES, train_model
 
     missing = [m for m in TRAINING_PACKAGES if importlib.util.find_spec(m) is None]
     if missing:
         raise click.UsageError(f"missing training packages {missing}: run `uv run --group ner-train khabar train-ner`")
 
     t0 = time.time()
-    shared = shared_dir or default_shared()
+    shared = shared_dir or settings.shared_dir
     if not (shared / "data/ner/anercorp/train.tsv").exists():
         raise click.UsageError(f"no {shared}/data/ner/anercorp/train.tsv: set --shared-dir or KHABAR_SHARED_DIR")
     tagger, report = train_model(shared, dev=dev, log=lambda m: click.echo(m, err=True))

@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from khabar.broker.local import BrokerError, LocalBroker
+from khabar.local.broker import BrokerError, LocalBroker
 
 
 def broker(tmp_path) -> LocalBroker:
@@ -51,7 +51,7 @@ def test_a_port_taken_by_another_program_is_refused_with_what_to_do(tmp_path):
 def test_a_cluster_id_never_starts_with_a_dash(monkeypatch):
     import uuid
 
-    from khabar.broker import local
+    from khabar.local import broker as local
 
     # 0xF8 encodes to "-" first in URL-safe base64: the storage tool would read "-t -..." as two options.
     drawn = iter([uuid.UUID(bytes=b"\xf8" + bytes(15)), uuid.UUID(bytes=b"\x01" + bytes(15))])

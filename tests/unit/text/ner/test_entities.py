@@ -2,7 +2,7 @@
 from khabar.text.ner import extract_entities
 from khabar.text.ner.evaluation import articles_as_bio
 
-from .helpers import sentence_spans, tokenize
+from support.plain_text import sentence_spans, tokenize
 
 
 class StubTagger:

@@ -1,13 +1,13 @@
 """The seed article's main people, places and organisations come out, short forms merged."""
 from khabar.config import PROJECT_ROOT
 from khabar.text.ner import extract_entities, load_tagger
-
-from .helpers import sentence_spans, tokenize
+from khabar.text.normalise import normalise_document
 
 
 def _entities():
     text = next((PROJECT_ROOT / "seeds").glob("*.txt")).read_text(encoding="utf-8")
-    mentions, entities = extract_entities(text, tokenize(text), sentence_spans(text), load_tagger())
+    doc = normalise_document(text)  # the tokens and sentences the worker tags
+    mentions, entities = extract_entities(text, doc.tokens, doc.sentences, load_tagger())
     for m in mentions:
         assert text[m.start:m.end] == m.text
     return {e.name: e for e in entities}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Iterator
+from types import TracebackType
+from typing import Callable, Iterator
 
 from kafka import KafkaConsumer, TopicPartition
 
@@ -34,7 +35,9 @@ class OutputReader:
             for message in messages:
                 yield kind, json.loads(message.value)
 
-    def collect(self, ids: set[str], timeout: float, on_record=lambda kind, record: None) -> dict[str, tuple[str, dict]]:
+    def collect(
+        self, ids: set[str], timeout: float, on_record: Callable[[str, dict], None] = lambda kind, record: None
+    ) -> dict[str, tuple[str, dict]]:
         """Wait until every id in `ids` came out (enriched or dead-lettered), or `timeout` seconds passed."""
         found: dict[str, tuple[str, dict]] = {}
         deadline = time.monotonic() + timeout
@@ -44,6 +47,12 @@ class OutputReader:
                     found[record["id"]] = (kind, record)
                     on_record(kind, record)
         return found
+
+    def __enter__(self) -> "OutputReader":
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
 
     def close(self) -> None:
         self.consumer.close()

@@ -1,9 +1,11 @@
-"""Shared helpers for the NER tests: a tokeniser with character offsets and a sentence splitter."""
+"""A plain tokeniser (camel-tools words with character offsets) and sentence splitter: NER tests that check the
+tagger apart from the normaliser use these."""
 from __future__ import annotations
 
 import re
 
-from khabar.text.ner.evaluation import PlainToken, Span
+from khabar.text.ner.evaluation import PlainToken
+from khabar.text.structure import Span
 
 
 def tokenize(text: str) -> list[PlainToken]:

@@ -16,11 +16,11 @@ def khabar_topics(settings: Settings) -> list[str]:
     return [settings.raw_topic, settings.enriched_topic, settings.deadletter_topic]
 
 
-def ensure_topics(settings: Settings, topics: list[str] | None = None) -> None:
+def ensure_topics(settings: Settings) -> None:
     admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers, client_id="khabar-admin")
     try:
         existing = set(admin.list_topics())
-        missing = [t for t in (topics or khabar_topics(settings)) if t not in existing]
+        missing = [t for t in khabar_topics(settings) if t not in existing]
         if missing:
             try:
                 admin.create_topics([NewTopic(t, settings.topic_partitions, 1) for t in missing])

@@ -21,10 +21,10 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from khabar.config import PROJECT_ROOT, Settings
+from khabar.config import Settings, project_path
 
 log = logging.getLogger(__name__)
-DEPLOY_DIR = PROJECT_ROOT / "deploy" / "kafka"
+DEPLOY_DIR = project_path("deploy/kafka")
 
 
 class BrokerError(RuntimeError):
@@ -33,6 +33,8 @@ class BrokerError(RuntimeError):
 
 def kafka_version() -> str:
     match = re.search(r"<kafka.version>([^<]+)</kafka.version>", (DEPLOY_DIR / "pom.xml").read_text())
+    if match is None:
+        raise BrokerError(f"{DEPLOY_DIR / 'pom.xml'} names no <kafka.version>")
     return match.group(1)
 
 

@@ -5,9 +5,9 @@ from click.testing import CliRunner
 
 from khabar.text.ner import extract_entities, load_tagger
 
-from shared_data import absent_reason, shared_data
+from support.shared_data import absent_reason, shared_data
 
-from .helpers import sentence_spans, tokenize
+from support.plain_text import sentence_spans, tokenize
 
 ANERCORP = shared_data("ner/anercorp")
 AQMAR = shared_data("ner/aqmar")
@@ -63,7 +63,7 @@ def test_proclitics_are_stripped_from_mentions():
 
 @pytest.mark.skipif(not (ANERCORP / "train.tsv").exists(), reason=absent_reason(ANERCORP / "train.tsv"))
 def test_eval_ner_cli_reads_aqmar_tags():
-    from khabar.cli.ner import eval_ner
+    from khabar.cli.text import eval_ner
 
     res = CliRunner().invoke(eval_ner, [str(AQMAR / "dev.tsv"), "--json"])
     assert res.exit_code == 0, res.output
