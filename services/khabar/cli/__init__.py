@@ -9,6 +9,7 @@ import click
 from khabar import __version__
 from khabar.cli.bench import bench
 from khabar.cli.bench_guarantee import guarantee
+from khabar.cli.desk import desk
 from khabar.cli.ingest import ingest
 from khabar.cli.kafka import kafka
 from khabar.cli.producer import feed, redrive, replay
@@ -58,5 +59,6 @@ def config() -> None:
 
 
 bench.add_command(guarantee)
-for command in (kafka, run, replay, watch, feed, ingest, redrive, worker, enrich, validate, bench, train_ner, eval_ner):
+for command in (kafka, run, desk, replay, watch, feed, ingest, redrive, worker, enrich, validate, bench, train_ner,
+                eval_ner):
     main.add_command(command)
