@@ -28,6 +28,7 @@ function when(moment) {
 // --- text with its mentions ---------------------------------------------------------------------------------
 
 function segments(container, parts) {
+  container.dir = "auto"; // a title in Latin script (or one that starts with markup) reads left to right
   for (const part of parts) {
     if (typeof part === "string") {
       container.appendChild(document.createTextNode(part));
@@ -196,8 +197,11 @@ function addDeadletter(dead, list) {
   head.appendChild(el("time", null, when(dead.failed_at)));
   li.appendChild(head);
   li.appendChild(el("div", "where", (dead.id || dead.source_key || "—") + " · " + dead.key));
-  li.appendChild(el("div", "message", dead.message));
-  li.appendChild(el("code", "preview", dead.preview));
+  for (const [tag, className, text] of [["div", "message", dead.message], ["code", "preview", dead.preview]]) {
+    const node = el(tag, className, text);
+    node.dir = "auto";
+    li.appendChild(node);
+  }
   list.prepend(li);
   while (list.children.length > MAX_CARDS) list.lastElementChild.remove();
 }
