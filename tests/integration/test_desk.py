@@ -9,17 +9,17 @@ import shutil
 import threading
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from conftest import free_port, send_raw, stop_process
-from khabar.broker.local import LocalBroker
-from khabar.broker.topics import ensure_topics
-from khabar.cli.desk import start_desk
 from khabar.config import PROJECT_ROOT
+from khabar.local.broker import LocalBroker
+from khabar.local.desk import DeskProcess
 from khabar.producer.replay import Replayer
-from khabar.producer.sources import raw_record, read_paths
+from khabar.producer.sources import read_paths
+from khabar.records import raw_record
+from khabar.topics import ensure_topics
+from support.kafka import free_port, send_raw
 
 pytestmark = pytest.mark.integration
 
@@ -52,18 +52,15 @@ def desk_settings(settings):
 
 @pytest.fixture
 def desk(desk_settings, tmp_path):
-    process = start_desk(desk_settings, tmp_path / "desk.log")
-    yield f"http://{desk_settings.desk_host}:{desk_settings.desk_port}/"
-    stop_process(process)
-    assert process.returncode == 0, (tmp_path / "desk.log").read_text()
+    process = DeskProcess(desk_settings, tmp_path / "desk.log").start()
+    yield process.url + "/"
+    process.stop()
+    assert process.process.returncode == 0, process.log_tail()  # it stopped on SIGTERM, in order
 
 
 def replay(settings, records: list[dict]) -> list[str]:
-    replayer = Replayer(settings)
-    try:
+    with Replayer(settings) as replayer:
         return replayer.replay(records).sent
-    finally:
-        replayer.close()
 
 
 def article(n: int, title: str = "بوتين في موسكو", body: str = BODY) -> dict:
@@ -194,7 +191,8 @@ def send_enriched(settings, records: list[dict]) -> list[str]:
     desk's side of a broker restart is under test here, the worker's is in test_chaos."""
     from kafka import KafkaProducer
 
-    from khabar.enricher.processing import Origin, Processor
+    from khabar.enricher.processing import Processor
+    from khabar.records import Origin
     from khabar.schemas import encode
     from khabar.text.pipeline import TextPipeline
 
@@ -217,10 +215,10 @@ def test_the_desk_and_its_open_page_ride_out_a_broker_restart(desk_settings, tmp
     broker.up(timeout=180)
     settings = desk_settings.replace(bootstrap_servers=broker.bootstrap)
     ensure_topics(settings)
-    desk = stream = None
+    desk = DeskProcess(settings, tmp_path / "desk.log")
+    stream = None
     try:
-        desk = start_desk(settings, tmp_path / "desk.log")
-        url = f"http://{settings.desk_host}:{settings.desk_port}/"
+        url = desk.start().url + "/"
         stream = EventStream(url)
         [before] = send_enriched(settings, [article(10)])
         wait_for(lambda: before in stream.articles(), 60, "the first article on the page")
@@ -233,9 +231,9 @@ def test_the_desk_and_its_open_page_ride_out_a_broker_restart(desk_settings, tmp
         wait_for(lambda: after in stream.articles(), 120, "an article sent after the restart, on the same stream")
         assert stream.thread.is_alive(), "the page's connection to the desk was dropped"
         assert {before, after} <= {a["id"] for a in snapshot(url)["articles"]}
-        assert desk.poll() is None, (tmp_path / "desk.log").read_text()
+        assert desk.alive(), desk.log_tail()
     finally:
         if stream is not None:
             stream.close()
-        stop_process(desk)
+        desk.stop()
         broker.down()
