@@ -94,7 +94,7 @@ def test_the_page_shows_the_stream_with_entities_and_runs_no_injected_script(des
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="ar")
+            page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="ar")
             errors: list[str] = []
             page.on("pageerror", lambda error: errors.append(str(error)))
             page.goto(desk)
