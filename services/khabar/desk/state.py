@@ -19,6 +19,8 @@ class DeskState:
     def __init__(self, keep: int = 1000, show: int = 60, keep_deadletters: int = 60, trend_window_s: float = 3600.0):
         self.keep, self.show, self.keep_deadletters, self.trend_window_s = keep, show, keep_deadletters, trend_window_s
         self.articles: OrderedDict[str, dict] = OrderedDict()  # id -> view, oldest first
+        # id -> (enriched_at in seconds, [(entity key, mentions, entity)]): worked out once, counted at each summary
+        self._counted: dict[str, tuple[float | None, list[tuple[str, int, dict]]]] = {}
         self.deadletters: OrderedDict[str, dict] = OrderedDict()
         self.unreadable = 0  # records that were not JSON or not an article/dead letter: counted, not shown
 
@@ -32,8 +34,11 @@ class DeskState:
             self.unreadable += 1
             return None
         self.articles[view["id"]] = view
+        self._counted[view["id"]] = (_seconds(view.get("enriched_at")), [
+            (entity.get("id") or f"{entity['type']}:{key(entity['name'] or '')}", entity.get("count") or 1, entity)
+            for entity in view["entities"]])
         while len(self.articles) > self.keep:
-            self.articles.popitem(last=False)
+            self._counted.pop(self.articles.popitem(last=False)[0])
         return view
 
     def add_deadletter(self, record: Any) -> dict | None:
@@ -71,10 +76,9 @@ class DeskState:
         shown: dict[str, dict] = {}
         for view in window:
             story = (view["story"] or {}).get("id") or view["id"]
-            for entity in view["entities"]:
-                entity_key = entity.get("id") or f"{entity['type']}:{key(entity['name'] or '')}"
+            for entity_key, count, entity in self._counted[view["id"]][1]:
                 stories.setdefault(entity_key, set()).add(story)
-                mentions[entity_key] += entity.get("count") or 1
+                mentions[entity_key] += count
                 shown.setdefault(entity_key, entity)
         ranked = sorted(stories, key=lambda k: (-len(stories[k]), -mentions[k], k))[:limit]
         return [{**_label(shown[k]), "key": k, "stories": len(stories[k]), "mentions": mentions[k]} for k in ranked]
@@ -108,12 +112,11 @@ class DeskState:
         }
 
     def _in_window(self) -> list[dict]:
-        times = {view["id"]: _seconds(view.get("enriched_at")) for view in self.articles.values()}
-        known = [t for t in times.values() if t is not None]
+        known = [at for at, _ in self._counted.values() if at is not None]
         if not known:
             return list(self.articles.values())
         since = max(known) - self.trend_window_s
-        return [view for view in self.articles.values() if (times[view["id"]] or since) >= since]
+        return [view for view in self.articles.values() if (self._counted[view["id"]][0] or since) >= since]
 
 
 def _label(entity: dict) -> dict:

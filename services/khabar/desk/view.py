@@ -9,6 +9,7 @@ strings count UTF-16 units). Fields that later record versions add (entity `id`,
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from typing import Any
 
 from khabar.text.ner.features import key
@@ -30,6 +31,7 @@ def article_view(record: dict) -> dict:
     entities = [entity for entity in record.get("entities", ()) if isinstance(entity, dict)]
     link = _EntityLinks(entities)
     mentions = sorted((m for m in record.get("mentions", ()) if isinstance(m, dict)), key=lambda m: m["start"])
+    starts = [m["start"] for m in mentions]
 
     title_span = paragraphs[0] if title and paragraphs and text.startswith(title) else None
     body_spans = [span for span in paragraphs if span != title_span
@@ -40,7 +42,7 @@ def article_view(record: dict) -> dict:
         if kept_chars + span[1] - span[0] > MAX_DISPLAY_CHARS and body:
             cut = True
             break
-        body.append(_segments(text, span, mentions, link))
+        body.append(_segments(text, span, mentions, starts, link))
         kept_chars += span[1] - span[0]
     return {
         "id": record["id"],
@@ -48,7 +50,7 @@ def article_view(record: dict) -> dict:
         "url": safe_url(record.get("url")),
         "published": record.get("published"),
         "enriched_at": record.get("enriched_at"),
-        "title": _segments(text, title_span, mentions, link) if title_span else [title],
+        "title": _segments(text, title_span, mentions, starts, link) if title_span else [title],
         "body": body,
         "cut": cut,
         "mention_count": len(mentions),
@@ -130,14 +132,16 @@ class _EntityLinks:
         return self.by_name.get((mention.get("type"), key(mention.get("text", ""))))
 
 
-def _segments(text: str, span: tuple[int, int], mentions: list[dict], link: _EntityLinks) -> list[Segment]:
+def _segments(text: str, span: tuple[int, int], mentions: list[dict], starts: list[int], link: _EntityLinks
+              ) -> list[Segment]:
+    """The paragraph `span` of `text` as plain runs and mentions; `starts` are the sorted mentions' starts."""
     start, end = span
     out: list[Segment] = []
     cursor = start
-    for mention in mentions:
+    for mention in mentions[bisect_left(starts, start):bisect_left(starts, end)]:
         m_start, m_end = mention["start"], mention["end"]
         if m_start < cursor or m_end > end or m_end <= m_start:
-            continue  # outside this paragraph, or overlapping the one before
+            continue  # past this paragraph, or overlapping the one before
         if m_start > cursor:
             out.append(text[cursor:m_start])
         details: dict[str, Any] = {"type": mention.get("type"), "confidence": mention.get("confidence")}
