@@ -139,6 +139,19 @@ def test_the_page_shows_the_stream_with_entities_and_runs_no_injected_script(des
             page.wait_for_selector(f'li.article[data-id="{seed["id"]}"] mark.ent-PERS', timeout=30_000)
             [later] = replay(desk_settings, [article(2, title="كيم جونج أون يستقبل بوتين")])
             page.wait_for_selector(f'li.article[data-id="{later}"] mark.ent-PERS', timeout=90_000)
+
+            # What records of later versions carry (issues 14 and 15): near-copies fold under their story's first
+            # article, a resolved place shows its Latin name and country, and the country is listed.
+            copies = [article(20, *NEWS[0]), article(21, NEWS[0][0] + "!", NEWS[0][1])]
+            send_enriched(desk_settings, copies, change=with_story_and_geo)
+            story = 'li.article[data-story="story-beirut"]'
+            page.wait_for_selector(f"{story} .copies li", state="attached", timeout=60_000)  # folded: hidden
+            assert page.locator(story).count() == 1 and page.locator(f"{story} .copies li").count() == 1
+            page.click(f"{story} .copies summary")
+            assert page.locator(f"{story} .copies li").is_visible()
+            page.hover(f"{story} h3 mark.ent-LOC >> nth=0")
+            assert "Beirut" in tooltip.text_content() and "LB" in tooltip.text_content()
+            page.wait_for_selector("#countries .code:text('LB')", timeout=30_000)
             assert page.locator("#connection").get_attribute("data-state") == "live"
             assert errors == []
 
@@ -147,6 +160,16 @@ def test_the_page_shows_the_stream_with_entities_and_runs_no_injected_script(des
             page.screenshot(path=str(ARTEFACTS / "desk.png"))
         finally:
             browser.close()
+
+
+def with_story_and_geo(record: dict) -> dict:
+    """One story for both copies, and Beirut resolved, as records v3 and stories will have them."""
+    record["story"] = {"id": "story-beirut", "duplicate_of": None, "first_seen": None}
+    for entity in record["entities"]:
+        if entity["name"] == "بيروت":
+            entity.update(id="geonames:276781", latin={"text": "Beirut", "source": "geonames"},
+                          geo={"geonames_id": 276781, "country": "LB", "feature": "city"})
+    return record
 
 
 class EventStream:
@@ -186,9 +209,9 @@ class EventStream:
         self.response.close()
 
 
-def send_enriched(settings, records: list[dict]) -> list[str]:
-    """Enrich in this process (the worker's own Processor) and write the outcomes as a worker would: the
-    desk's side of a broker restart is under test here, the worker's is in test_chaos."""
+def send_enriched(settings, records: list[dict], change=lambda record: record) -> list[str]:
+    """Enrich in this process (the worker's own Processor) and write the outcomes as a worker would, each
+    enriched record passed through `change` first (to add what later record versions will carry)."""
     from kafka import KafkaProducer
 
     from khabar.enricher.processing import Processor
@@ -202,7 +225,8 @@ def send_enriched(settings, records: list[dict]) -> list[str]:
         for n, record in enumerate(records):
             outcome = processor.process(encode(record), Origin(settings.raw_topic, 0, n, None, None))
             assert outcome.enriched
-            producer.send(settings.enriched_topic, key=outcome.key, value=outcome.value).get(timeout=60)
+            value = encode(change(json.loads(outcome.value)))
+            producer.send(settings.enriched_topic, key=outcome.key, value=value).get(timeout=60)
     finally:
         producer.close()
     return [record["id"] for record in records]
