@@ -20,6 +20,7 @@ from aiohttp import web
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
 
+from khabar import kafka_clients
 from khabar.config import Settings
 from khabar.desk.health import Health
 from khabar.desk.state import DeskState
@@ -170,7 +171,7 @@ class Desk:
 
     async def consume(self) -> None:
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.settings.bootstrap_servers, group_id=self.settings.desk_group,
+            **kafka_clients.aiokafka(self.settings), group_id=self.settings.desk_group,
             client_id="khabar-desk", isolation_level="read_committed", enable_auto_commit=True,
             auto_offset_reset="earliest")
         consumer.subscribe([self.settings.enriched_topic, self.settings.deadletter_topic],
