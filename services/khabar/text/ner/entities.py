@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Protocol, Sequence
+from typing import Any, Protocol, Sequence
 
 from .data import spans
 from .features import clean, key
@@ -160,7 +160,7 @@ def _propagate(groups, found, standalone: set[str], freq: dict[str, int]) -> lis
     """Untagged repeats of names tagged elsewhere in the article: the whole name, and for people
     the first and last word of a multi-word name (كيم of كيم جونج أون, بوتين of فلاديمير بوتين)."""
     known: dict[tuple[str, ...], str] = {}
-    taken = set()
+    taken: set[tuple[int, int]] = set()
     for gi, s, e, typ, _ in found:
         group = groups[gi]
         seq = tuple([_bare(group[s], standalone)] + [key(t.text) for t in group[s + 1:e]])
@@ -211,10 +211,10 @@ def _propagate(groups, found, standalone: set[str], freq: dict[str, int]) -> lis
 
 def _entities(mentions: list[Mention], names: list[str]) -> list[Entity]:
     by_key: dict[str, list[int]] = defaultdict(list)
-    for i, n in enumerate(names):
-        by_key[key(n)].append(i)
+    for i, name in enumerate(names):
+        by_key[key(name)].append(i)
     # One type per name: the majority over its mentions (first seen on ties).
-    info = {}
+    info: dict[str, dict[str, Any]] = {}
     for k, idx in by_key.items():
         types = Counter(mentions[i].type for i in idx)
         typ = max(types, key=lambda t: (types[t], -min(mentions[i].start for i in idx if mentions[i].type == t)))

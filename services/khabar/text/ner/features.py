@@ -138,7 +138,7 @@ def sentence_attributes(words: list[str], offsets: tuple[int, ...], feats_of) ->
     per = [feats_of(w) for w in words]
     out = []
     for i in range(n):
-        attrs = []
+        attrs: list[str] = []
         for o in offsets:
             j = i + o
             if o == 0:

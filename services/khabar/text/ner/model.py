@@ -48,7 +48,7 @@ class CRFTagger:
         self._W = weights.astype(np.float64)
         self._row = {a: i for i, a in enumerate(attrs)}
         # Per offset: feature -> weight row, so scoring a word type needs no "offset:" string building.
-        self._rows_at = [{} for _ in self.offsets]
+        self._rows_at: list[dict[str, int]] = [{} for _ in self.offsets]
         oi_of = {str(o): oi for oi, o in enumerate(self.offsets)}
         for a, i in self._row.items():
             o, _, f = a.partition(":")
@@ -203,7 +203,8 @@ class CRFTagger:
         out: list[list[tuple[str, float]] | None] = [None] * len(sentences)
         order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
         # Similar lengths per chunk keep padding (wasted work) small.
-        chunks, cur = [], []
+        chunks: list[list[int]] = []
+        cur: list[int] = []
         for i in order:
             if cur and (len(cur) >= _CHUNK_SENTENCES or (len(cur) + 1) * len(sentences[i]) > _CHUNK_POSITIONS):
                 chunks.append(cur)
