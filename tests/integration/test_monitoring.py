@@ -147,11 +147,32 @@ def test_every_dashboard_query_returns_data_and_every_alert_evaluates(settings, 
              "KHABAR_PRODUCER_MAX_REQUEST_BYTES": "100000"},
         stdout=producer_log, stderr=producer_log)
     producer_log.close()
+    ingest_port = free_port()
+    ingest_log = open(tmp_path / "ingest.log", "ab")
+    ingest = subprocess.Popen([sys.executable, "-m", "khabar", "ingest", "--port", str(ingest_port)],
+                              env={**os.environ, **settings.to_env()}, stdout=ingest_log, stderr=ingest_log)
+    ingest_log.close()
     prometheus = PrometheusServer(prometheus_bin, tmp_path, {
         "khabar-enricher": f"{settings.worker_host}:{settings.worker_port}",
         "khabar-producer": f"{settings.worker_host}:{producer_port}",
+        "khabar-ingest": f"{settings.ingest_host}:{ingest_port}",
     }).start()
     try:
+        # One article through the ingest endpoint, for its series.
+        article = json.dumps({"title": "خبر", "content": "وصل الرئيس إلى بيروت.", "url": "https://news.example/m"})
+
+        def posted() -> bool:
+            request = urllib.request.Request(f"http://{settings.ingest_host}:{ingest_port}/articles",
+                                             data=article.encode(), headers={"Content-Type": "application/json"})
+            try:
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    return response.status == 202
+            except OSError:  # not listening yet
+                return False
+
+        assert wait_for(posted, timeout=60), (tmp_path / "ingest.log").read_text(errors="replace")
+        assert wait_for(lambda: prometheus.query("khabar_ingest_articles_accepted_total")[0], timeout=30) == [1.0]
+        assert prometheus.query('up{job="khabar-ingest"}')[0] == [1.0]
         # Dead letters of two reasons, for the dead-letter panels. Sent again once Prometheus has their counters,
         # so that their rate is not zero.
         bad = [("bad-json", b'{"title": '), ("bad-utf8", b"\xff\xfe not text")]
@@ -208,4 +229,5 @@ def test_every_dashboard_query_returns_data_and_every_alert_evaluates(settings, 
         if producer.poll() is None:
             producer.kill()
             producer.wait()
+        stop_process(ingest)
         prometheus.stop()

@@ -71,8 +71,8 @@ class RawTopicSender:
         async with self._starting:
             if self._producer is None:
                 producer = AIOKafkaProducer(
-                    **kafka_clients.aiokafka(self.settings), acks="all", enable_idempotence=True,
-                    linger_ms=5, max_request_size=self.settings.producer_max_request_bytes, client_id="khabar-ingest")
+                    **kafka_clients.aiokafka(self.settings), acks="all", enable_idempotence=True, linger_ms=5,
+                    max_request_size=self.settings.producer_max_request_bytes, client_id="khabar-ingest")
                 try:
                     await producer.start()
                     # Created here rather than at start-up, which must not need the broker.
