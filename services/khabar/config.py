@@ -10,7 +10,7 @@ import dataclasses
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Where a wheel carries the checkout's schemas/ and deploy/kafka/ (pyproject: force-include).
@@ -24,8 +24,14 @@ def project_path(relative: str) -> Path:
     return packaged if packaged.exists() else PROJECT_ROOT / relative
 
 
-def _doc(default: Any, help_text: str) -> Any:
-    return field(default=default, metadata={"help": help_text})
+def _doc(default: Any, help_text: str, secret: bool = False) -> Any:
+    return field(default=default, repr=not secret, metadata={"help": help_text, "secret": secret})
+
+
+# Node n of the local cluster listens on KHABAR_KAFKA_PORT + NODE_PORT_STEP * (n - 1), its controller likewise.
+NODE_PORT_STEP = 10
+SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 
 
 @dataclass(frozen=True)
@@ -36,10 +42,29 @@ class Settings:
     enriched_topic: str = _doc("articles.enriched", "Topic the enricher writes enriched articles to.")
     deadletter_topic: str = _doc("articles.deadletter", "Topic for records that could not be enriched, with the reason.")
     topic_partitions: int = _doc(4, "Partitions of the topics khabar creates (scale workers up to this many).")
+    replication_factor: int = _doc(1, "Replicas of each topic khabar or Faust creates (3 on a production cluster).")
+    min_insync_replicas: int = _doc(1, "min.insync.replicas of the topics khabar creates: replicas that must "
+                                       "have a write (acks=all) before it counts.")
+    # Kafka security: the same for every client (producer, worker, admin, readers); see khabar.kafka_clients
+    security_protocol: str = _doc("PLAINTEXT", "How clients talk to Kafka: " + ", ".join(SECURITY_PROTOCOLS) + ".")
+    sasl_mechanism: str = _doc("SCRAM-SHA-512", "SASL mechanism with SASL_*: " + ", ".join(SASL_MECHANISMS) + ".")
+    sasl_username: str = _doc("", "SASL user name.")
+    sasl_password: str = _doc("", "SASL password (prefer KHABAR_SASL_PASSWORD_FILE); never printed or logged.",
+                              secret=True)
+    sasl_password_file: str = _doc("", "File holding the SASL password (its first line), instead of "
+                                       "KHABAR_SASL_PASSWORD.")
+    ssl_cafile: str = _doc("", "PEM file of the CA(s) that signed the brokers' certificates; empty: the system's CAs.")
+    ssl_certfile: str = _doc("", "PEM client certificate, for brokers that require one (mTLS).")
+    ssl_keyfile: str = _doc("", "PEM private key of the client certificate (unencrypted).")
+    ssl_check_hostname: bool = _doc(True, "Check that the broker's certificate names the host connected to.")
     # Local broker (khabar kafka up)
     kafka_port: int = _doc(9092, "Client port of the local broker started by `khabar kafka up`.")
     kafka_controller_port: int = _doc(9093, "KRaft controller port of the local broker.")
     kafka_heap: str = _doc("512m", "Maximum JVM heap of the local broker.")
+    kafka_brokers: int = _doc(1, "Nodes of the local cluster (1 or 3); node n listens on KHABAR_KAFKA_PORT + "
+                                 "10·(n-1).")
+    kafka_secure: bool = _doc(False, "The local broker takes only SASL_SSL (SCRAM-SHA-512) with ACLs; see "
+                                     "`khabar kafka up --secure`.")
     state_dir: Path = _doc(PROJECT_ROOT / ".khabar", "Where the local broker keeps its data, logs and pid file.")
     cache_dir: Path = _doc(Path.home() / ".cache" / "khabar", "Where resolved broker jars are cached between runs.")
     shared_dir: Path = _doc(PROJECT_ROOT.parent / "shared", "Third-party data for training, evaluation and benchmarks (data/, seeds/).")
@@ -62,6 +87,25 @@ class Settings:
     # Producer
     producer_metrics_port: int = _doc(0, "If set, `khabar replay` serves its Prometheus metrics on this port.")
     producer_max_request_bytes: int = _doc(8_388_608, "Largest message the producer sends; keep it at or below the broker's message.max.bytes.")
+    # Ingest endpoint (khabar ingest) and watched inbox (khabar watch)
+    ingest_host: str = _doc("127.0.0.1", "Address `khabar ingest` binds to.")
+    ingest_port: int = _doc(6067, "Port of `khabar ingest`: POST /articles, /openapi.json, /metrics, /healthz.")
+    ingest_token: str = _doc("", "If set, POST /articles needs 'Authorization: Bearer <this>' (else 401).", secret=True)
+    ingest_max_body_bytes: int = _doc(8_388_608, "Largest request body `khabar ingest` reads; larger ones get 413.")
+    ingest_ack_timeout_s: float = _doc(10.0, "Seconds `khabar ingest` waits for the broker's acks, then answers 503.")
+    ingest_retry_after_s: int = _doc(5, "Seconds a 503 from `khabar ingest` asks the client to wait (Retry-After).")
+    watch_poll_s: float = _doc(1.0, "How often `khabar watch` looks for new files in its directory, in seconds.")
+    feed_page_timeout_s: float = _doc(20.0, "`khabar feed --full-text`: seconds to wait for an item's page.")
+    feed_host_interval_s: float = _doc(1.0, "`khabar feed --full-text`: least seconds between requests to one host.")
+
+    def __post_init__(self) -> None:
+        if self.security_protocol not in SECURITY_PROTOCOLS:
+            raise ValueError(f"KHABAR_SECURITY_PROTOCOL={self.security_protocol!r}: "
+                             f"use one of {', '.join(SECURITY_PROTOCOLS)}")
+        if self.sasl_mechanism not in SASL_MECHANISMS:
+            raise ValueError(f"KHABAR_SASL_MECHANISM={self.sasl_mechanism!r}: use one of {', '.join(SASL_MECHANISMS)}")
+        if self.sasl_password and self.sasl_password_file:
+            raise ValueError("set KHABAR_SASL_PASSWORD or KHABAR_SASL_PASSWORD_FILE, not both")
 
     def __post_init__(self) -> None:
         if self.processing_guarantee not in PROCESSING_GUARANTEES:
@@ -73,20 +117,22 @@ class Settings:
         return self.processing_guarantee == "exactly_once"
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
-        environ = os.environ if environ is None else environ
-        values = {}
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        env: Mapping[str, str] = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
         for f in fields(cls):
-            raw = environ.get(f"KHABAR_{f.name.upper()}")
+            raw = env.get(f"KHABAR_{f.name.upper()}")
             if raw is not None:
                 values[f.name] = _coerce(f, raw)
         values.update(overrides)
-        if "bootstrap_servers" not in values and "kafka_port" in values:
-            # Moving the local broker moves the default clients with it.
-            values["bootstrap_servers"] = f"127.0.0.1:{values['kafka_port']}"
+        if "bootstrap_servers" not in values and values.keys() & {"kafka_port", "kafka_brokers"}:
+            # Moving the local broker (or making it a cluster) moves the default clients with it.
+            port = values.get("kafka_port", cls.kafka_port)
+            values["bootstrap_servers"] = ",".join(f"127.0.0.1:{port + NODE_PORT_STEP * node}"
+                                                   for node in range(values.get("kafka_brokers", 1)))
         return cls(**values)
 
-    def replace(self, **changes) -> "Settings":
+    def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
 
     def to_env(self) -> dict[str, str]:

@@ -33,6 +33,31 @@ def test_moving_the_local_broker_moves_the_default_bootstrap_servers():
     assert Settings.from_env(explicit).bootstrap_servers == "kafka:9092"
 
 
+def test_security_settings_are_checked():
+    assert Settings.from_env({"KHABAR_SSL_CHECK_HOSTNAME": "false"}).ssl_check_hostname is False
+    with pytest.raises(ValueError, match="KHABAR_SECURITY_PROTOCOL='TLS': use one of PLAINTEXT, SSL"):
+        Settings.from_env({"KHABAR_SECURITY_PROTOCOL": "TLS"})
+    with pytest.raises(ValueError, match="not both"):
+        Settings.from_env({"KHABAR_SASL_PASSWORD": "x", "KHABAR_SASL_PASSWORD_FILE": "/p"})
+
+
+def test_a_local_cluster_moves_the_default_bootstrap_servers_to_all_its_nodes():
+    settings = Settings.from_env({"KHABAR_KAFKA_PORT": "19400", "KHABAR_KAFKA_BROKERS": "3"})
+    assert settings.bootstrap_servers == "127.0.0.1:19400,127.0.0.1:19410,127.0.0.1:19420"
+
+
+def test_the_password_is_never_shown():
+    from click.testing import CliRunner
+
+    from khabar.cli import main
+
+    settings = Settings.from_env({"KHABAR_SASL_PASSWORD": "hunter2-secret"})
+    assert "hunter2-secret" not in repr(settings)
+    result = CliRunner().invoke(main, ["config"], env={"KHABAR_SASL_PASSWORD": "hunter2-secret"})
+    assert result.exit_code == 0 and "KHABAR_SASL_PASSWORD " in result.output
+    assert "hunter2-secret" not in result.output
+
+
 def test_bool_settings_read_the_usual_words_and_refuse_others():
     from dataclasses import dataclass, fields
 

@@ -9,15 +9,26 @@ import click
 from khabar import __version__
 from khabar.cli.bench import bench
 from khabar.cli.bench_guarantee import guarantee
+from khabar.cli.ingest import ingest
 from khabar.cli.kafka import kafka
 from khabar.cli.producer import feed, redrive, replay
 from khabar.cli.run import run
 from khabar.cli.text import enrich, eval_ner, train_ner, validate
+from khabar.cli.watch import watch
 from khabar.cli.worker import worker
 from khabar.config import Settings
+from khabar.kafka_clients import KafkaAccessError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except KafkaAccessError as error:  # it says what to change: no traceback
+            raise click.ClickException(str(error)) from error
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="khabar")
 @click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
 @click.pass_context
@@ -47,5 +58,5 @@ def config() -> None:
 
 
 bench.add_command(guarantee)
-for command in (kafka, run, replay, feed, redrive, worker, enrich, validate, bench, train_ner, eval_ner):
+for command in (kafka, run, replay, watch, feed, ingest, redrive, worker, enrich, validate, bench, train_ner, eval_ner):
     main.add_command(command)

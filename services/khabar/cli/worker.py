@@ -13,9 +13,13 @@ from khabar.config import Settings
 @click.pass_obj
 def worker(settings: Settings, loglevel: str) -> None:
     """Run the enrichment worker (Faust) until Ctrl-C; metrics on http://WORKER_HOST:WORKER_PORT/metrics."""
-    from khabar.enricher.app import run_worker
+    from khabar.topics import ensure_topics
 
     require_broker(settings)
+    # Before importing Faust and the models (seconds): a broker that refuses us says so at once.
+    ensure_topics(settings)
+    from khabar.enricher.app import run_worker
+
     click.echo(f"worker {settings.app_id}: {settings.raw_topic} -> {settings.enriched_topic} | "
                f"{settings.deadletter_topic}; metrics http://{settings.worker_host}:{settings.worker_port}/metrics",
                err=True)

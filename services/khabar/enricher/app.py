@@ -11,9 +11,9 @@ import faust
 from faust.app.base import BootStrategy
 from faust.sensors.prometheus import setup_prometheus_sensors
 
-from khabar import __version__
+from khabar import __version__, kafka_clients
 from khabar.config import Settings
-from khabar.enricher import metrics
+from khabar.enricher import metrics, stopping
 from khabar.enricher.batches import BatchService
 from khabar.enricher.lag import REFRESH_S, ConsumerLag, PartitionOffsets
 from khabar.enricher.logs import quiet_repeats
@@ -40,10 +40,13 @@ def create_app(settings: Settings, pipeline: TextPipeline | None = None) -> faus
     app = _App(
         settings.app_id,
         broker=settings.kafka_url,
+        broker_credentials=kafka_clients.faust_credentials(settings),
+        topic_replication_factor=settings.replication_factor,
         autodiscover=False,
         datadir=str(settings.state_dir / "worker"),
         topic_partitions=settings.topic_partitions,
         web_host=settings.worker_host,
+        web_bind=settings.worker_host,  # web_host only names the host in URLs; Faust binds web_bind, 0.0.0.0 by default
         web_port=settings.worker_port,
         web_in_thread=False,
     )
@@ -56,8 +59,8 @@ def create_app(settings: Settings, pipeline: TextPipeline | None = None) -> faus
     async def healthz(web, request):
         return web.json({"status": "alive", "version": __version__})
 
-    offsets = PartitionOffsets(lambda: batches.assigned, settings.bootstrap_servers)
-    consumer_lag = ConsumerLag(offsets, settings.app_id, settings.raw_topic, settings.bootstrap_servers)
+    offsets = PartitionOffsets(lambda: batches.assigned, kafka_clients.aiokafka(settings))
+    consumer_lag = ConsumerLag(offsets, settings.app_id, settings.raw_topic, kafka_clients.aiokafka(settings))
 
     @app.page("/readyz")
     async def readyz(web, request):
@@ -85,9 +88,6 @@ def create_app(settings: Settings, pipeline: TextPipeline | None = None) -> faus
 
 
 def run_worker(settings: Settings, loglevel: str = "warning") -> None:
-    from khabar.topics import ensure_topics
-
-    ensure_topics(settings)
     app = create_app(settings)
     # The loaded models and tables live for the whole process: keep the garbage collector from rescanning them.
     gc.freeze()
@@ -95,5 +95,5 @@ def run_worker(settings: Settings, loglevel: str = "warning") -> None:
     logging.getLogger("kafka").setLevel(logging.WARNING)
     for client in ("aiokafka", "kafka"):  # a broker outage would otherwise log ~100 lines a second
         quiet_repeats(client)
-    worker = faust.Worker(app, loglevel=loglevel, quiet=True)
+    worker = stopping.Worker(app, loglevel=loglevel, quiet=True)
     worker.execute_from_commandline()

@@ -30,13 +30,14 @@ from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 from mode import Service
 
+from khabar import kafka_clients
 from khabar.config import Settings
 from khabar.enricher import metrics
 from khabar.enricher.processing import Origin, Processor
 
 log = logging.getLogger(__name__)
 
-_STOP_WAIT_S = 15.0  # longest wait for the batch in hand to commit on shutdown
+_STOP_WAIT_S = 5.0  # longest wait for the batch in hand to commit on shutdown (stopping.Worker exits at 8 s)
 
 
 class WorkerSlot:
@@ -89,7 +90,7 @@ class BatchLoop:
         self.settings, self.processor = settings, processor
         self.assigned: frozenset[TopicPartition] = frozenset()
         self.consumer = KafkaConsumer(
-            bootstrap_servers=settings.bootstrap_servers, group_id=settings.app_id, client_id=client_id,
+            **kafka_clients.kafka_python(settings), group_id=settings.app_id, client_id=client_id,
             enable_auto_commit=False, auto_offset_reset="earliest",
             # Raw messages written by a transaction (another pipeline's) count only once committed.
             isolation_level="read_committed",
@@ -102,7 +103,7 @@ class BatchLoop:
         if exactly_once and not transactional_id:
             raise ValueError("exactly_once needs a transactional id")
         self.producer = KafkaProducer(
-            bootstrap_servers=settings.bootstrap_servers, client_id=client_id, acks="all",
+            **kafka_clients.kafka_python(settings), client_id=client_id, acks="all",
             enable_idempotence=True, linger_ms=5,
             max_request_size=settings.max_output_bytes + 65536,
             transactional_id=transactional_id if exactly_once else None,

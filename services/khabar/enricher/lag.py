@@ -27,8 +27,8 @@ class PartitionOffsets:
     """The worker's assigned partitions (from its batch loop) with their end and start offsets, looked up by a
     group-less consumer of its own: the loop's consumer belongs to the loop's thread."""
 
-    def __init__(self, assignment: Callable[[], Iterable], bootstrap_servers: str):
-        self._assignment, self.bootstrap_servers = assignment, bootstrap_servers
+    def __init__(self, assignment: Callable[[], Iterable], client_config: dict):
+        self._assignment, self.client_config = assignment, client_config  # kafka_clients.aiokafka(settings)
         self._consumer: AIOKafkaConsumer | None = None
 
     def assignment(self) -> set:
@@ -42,7 +42,7 @@ class PartitionOffsets:
 
     async def _client(self) -> AIOKafkaConsumer:
         if self._consumer is None:
-            consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap_servers, client_id="khabar-lag",
+            consumer = AIOKafkaConsumer(**self.client_config, client_id="khabar-lag",
                                         enable_auto_commit=False, request_timeout_ms=int(REFRESH_S * 1000))
             try:
                 await consumer.start()
@@ -59,10 +59,10 @@ class PartitionOffsets:
 
 
 class ConsumerLag:
-    def __init__(self, consumer, group_id: str, topic: str, bootstrap_servers: str):
+    def __init__(self, consumer, group_id: str, topic: str, client_config: dict):
         """`consumer`: the assignment and its end / start offsets (`PartitionOffsets`, or a fake in tests)."""
         self.consumer, self.group_id, self.topic = consumer, group_id, topic
-        self.bootstrap_servers = bootstrap_servers
+        self.client_config = client_config  # kafka_clients.aiokafka(settings)
         self._admin: AIOKafkaAdminClient | None = None
         self._exported: set[int] = set()
 
@@ -99,7 +99,7 @@ class ConsumerLag:
 
     async def _admin_client(self) -> AIOKafkaAdminClient:
         if self._admin is None:
-            admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap_servers, client_id="khabar-lag",
+            admin = AIOKafkaAdminClient(**self.client_config, client_id="khabar-lag",
                                         request_timeout_ms=int(REFRESH_S * 1000))
             try:
                 await admin.start()

@@ -43,7 +43,7 @@ class TopEntities(Collector):
         """((type, name), mentions) of the most mentioned entities in the window, most mentioned first."""
         with self._lock:
             self._forget_old(int(self.clock() // self.bucket_s))
-            total = Counter()
+            total: Counter[tuple[str, str]] = Counter()
             for _, counts in self._buckets:
                 total.update(counts)
         return total.most_common(self.limit)

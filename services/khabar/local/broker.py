@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from khabar.config import Settings, project_path
@@ -45,6 +45,12 @@ class LocalBroker:
     home: Path  # data, logs and pid file of this broker
     cache_dir: Path
     heap: str = "512m"
+    # A node of a cluster or a secured broker (khabar.local.cluster): these properties override the template's,
+    # these options are added to the storage tool's `format`, and the readiness check connects with this config.
+    properties: dict[str, str] = field(default_factory=dict)
+    format_options: list[str] = field(default_factory=list)
+    client_config: dict = field(default_factory=dict)
+    cluster_id: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "LocalBroker":
@@ -76,6 +82,16 @@ class LocalBroker:
         if pid is not None:
             self.wait_ready(timeout, pid)
             return 0.0
+        pid = self.start()
+        try:
+            self.wait_ready(timeout, pid)
+        except BrokerError:
+            self.down()
+            raise
+        return time.monotonic() - started
+
+    def start(self) -> int:
+        """Start the broker's process (a cluster starts every node before waiting for any) and return its pid."""
         for port in (self.port, self.controller_port):
             if _port_open(port):
                 raise BrokerError(f"port {port} is already in use by another program: stop it, or choose free ports "
@@ -95,12 +111,7 @@ class LocalBroker:
         )
         out.close()
         self.pid_file.write_text(str(proc.pid))
-        try:
-            self.wait_ready(timeout, proc.pid)
-        except BrokerError:
-            self.down()
-            raise
-        return time.monotonic() - started
+        return proc.pid
 
     def down(self, timeout: float = 30.0) -> bool:
         """Stop the broker by its pid (controlled shutdown, then SIGKILL); False if it was not running."""
@@ -143,7 +154,8 @@ class LocalBroker:
                 time.sleep(0.2)
                 continue
             try:
-                admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=3000)
+                admin = KafkaAdminClient(**{**self.client_config, "bootstrap_servers": self.bootstrap},
+                                         request_timeout_ms=3000)
                 try:
                     admin.describe_cluster()
                     return
@@ -189,18 +201,20 @@ class LocalBroker:
         self.home.mkdir(parents=True, exist_ok=True)
         config = self.home / "server.properties"
         text = (DEPLOY_DIR / "server.properties").read_text()
-        config.write_text(text.format(port=self.port, controller_port=self.controller_port,
-                                      data_dir=self.home / "data"))
+        text = text.format(port=self.port, controller_port=self.controller_port, data_dir=self.home / "data")
+        # Java's Properties keeps the last of two equal keys: the overrides come after the template.
+        config.write_text(text + "".join(f"{key}={value}\n" for key, value in self.properties.items()))
         return config
 
     def _format(self, config: Path) -> None:
         if (self.home / "data" / "meta.properties").exists():
             return
-        cluster_id = _cluster_id()
+        cluster_id = self.cluster_id or _cluster_id()
         result = subprocess.run(
             [self._java(), "-Xmx256m", f"-Dlog4j2.configurationFile={DEPLOY_DIR / 'log4j2.properties'}",
              f"-Dkafka.logs.dir={self.home / 'logs'}", "-cp", f"{self.lib_dir}/*",
-             "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config), "--ignore-formatted"],
+             "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config), "--ignore-formatted",
+             *self.format_options],
             capture_output=True, text=True,
         )
         if result.returncode != 0:

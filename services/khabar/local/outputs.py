@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import time
 from types import TracebackType
-from typing import Iterator
+from typing import Callable, Iterator
 
 from kafka import KafkaConsumer, TopicPartition
 
+from khabar import kafka_clients
 from khabar.config import Settings
 
 
@@ -18,7 +19,7 @@ class OutputReader:
     def __init__(self, settings: Settings):
         self.settings = settings
         # read_committed: a batch the worker aborted (a crash, a rebalance) is never seen, its retry is.
-        self.consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers, enable_auto_commit=False,
+        self.consumer = KafkaConsumer(**kafka_clients.kafka_python(settings), enable_auto_commit=False,
                                       client_id="khabar-output-reader", isolation_level="read_committed")
         partitions = [TopicPartition(topic, p)
                       for topic in (settings.enriched_topic, settings.deadletter_topic)
@@ -36,7 +37,9 @@ class OutputReader:
             for message in messages:
                 yield kind, json.loads(message.value)
 
-    def collect(self, ids: set[str], timeout: float, on_record=lambda kind, record: None) -> dict[str, tuple[str, dict]]:
+    def collect(
+        self, ids: set[str], timeout: float, on_record: Callable[[str, dict], None] = lambda kind, record: None
+    ) -> dict[str, tuple[str, dict]]:
         """Wait until every id in `ids` came out (enriched or dead-lettered), or `timeout` seconds passed."""
         found: dict[str, tuple[str, dict]] = {}
         deadline = time.monotonic() + timeout

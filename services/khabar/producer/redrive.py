@@ -13,7 +13,7 @@ from typing import Iterator
 
 from kafka import KafkaConsumer, TopicPartition
 
-from khabar import schemas
+from khabar import kafka_clients, schemas
 from khabar.config import Settings
 from khabar.producer.replay import ReplayReport, Replayer
 
@@ -38,7 +38,7 @@ class Redriver:
         self.replayer = replayer or Replayer(settings)
         # One consumer walks the dead letters, the other fetches originals from the raw topic.
         self.letters, self.originals = (
-            KafkaConsumer(bootstrap_servers=settings.bootstrap_servers, enable_auto_commit=False,
+            KafkaConsumer(**kafka_clients.kafka_python(settings), enable_auto_commit=False,
                           client_id=f"khabar-redrive-{role}", isolation_level="read_committed")
             for role in ("letters", "originals")
         )

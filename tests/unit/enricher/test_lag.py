@@ -66,7 +66,7 @@ def lag(partition: int) -> float | None:
 def test_lag_is_end_minus_committed_or_minus_the_log_start_when_never_committed(admin):
     consumer = FakeConsumer(ends={0: 10, 1: 5, 2: 8}, starts={0: 0, 1: 1, 2: 0})
     admin.committed = {0: 7, 2: -1}  # partition 1 absent from the answer, partition 2 answered with "none"
-    monitor = ConsumerLag(consumer, "group", TOPIC, "127.0.0.1:1")
+    monitor = ConsumerLag(consumer, "group", TOPIC, {"bootstrap_servers": "127.0.0.1:1"})
     asyncio.run(monitor.refresh())
     assert [lag(0), lag(1), lag(2)] == [3, 4, 8]
 
@@ -74,7 +74,7 @@ def test_lag_is_end_minus_committed_or_minus_the_log_start_when_never_committed(
 def test_partitions_moved_away_stop_being_reported(admin):
     consumer = FakeConsumer(ends={0: 4, 1: 4}, starts={0: 0, 1: 0})
     admin.committed = {0: 4, 1: 1}
-    monitor = ConsumerLag(consumer, "group", TOPIC, "127.0.0.1:1")
+    monitor = ConsumerLag(consumer, "group", TOPIC, {"bootstrap_servers": "127.0.0.1:1"})
 
     async def scenario():
         await monitor.refresh()
@@ -91,7 +91,7 @@ def test_partitions_moved_away_stop_being_reported(admin):
 def test_a_failed_look_up_keeps_the_last_figures_and_does_not_raise(admin):
     consumer = FakeConsumer(ends={0: 9}, starts={0: 0})
     admin.committed = {0: 4}
-    monitor = ConsumerLag(consumer, "group", TOPIC, "127.0.0.1:1")
+    monitor = ConsumerLag(consumer, "group", TOPIC, {"bootstrap_servers": "127.0.0.1:1"})
     asyncio.run(monitor.refresh())
     consumer.ends[0] = 20
     admin.error = KafkaConnectionError("broker gone")

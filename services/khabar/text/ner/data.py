@@ -44,13 +44,14 @@ def read_bio(path: str | Path) -> list[tuple[list[str], list[str]]]:
 
 def spans(tags: list[str]) -> list[tuple[int, int, str]]:
     """Entity spans (start, end exclusive, type), CoNLL rules: a stray I- starts a new entity."""
-    out = []
-    start, typ = None, None
+    out: list[tuple[int, int, str]] = []
+    start: int | None = None
+    typ = ""
     for i, tag in enumerate(list(tags) + ["O"]):
         prefix, _, t = tag.partition("-")
         if start is not None and (prefix != "I" or t != typ):
             out.append((start, i, typ))
-            start, typ = None, None
+            start, typ = None, ""
         if prefix == "B" or (prefix == "I" and start is None):
             start, typ = i, t
     return out
@@ -58,7 +59,9 @@ def spans(tags: list[str]) -> list[tuple[int, int, str]]:
 
 def score(gold: list[list[str]], pred: list[list[str]]) -> dict:
     """Exact span+type micro and per-type precision/recall/F1, in percent."""
-    tp, n_gold, n_pred = Counter(), Counter(), Counter()
+    tp: Counter[str] = Counter()
+    n_gold: Counter[str] = Counter()
+    n_pred: Counter[str] = Counter()
     for g, p in zip(gold, pred):
         gs, ps = set(spans(g)), set(spans(p))
         for s in gs:
@@ -85,8 +88,8 @@ def seen_unseen_recall(train: list[tuple[list[str], list[str]]], gold_sents, pre
     for words, tags in train:
         for s, e, t in spans(tags):
             seen_set.add((" ".join(words[s:e]), t))
-    hit = Counter()
-    tot = Counter()
+    hit: Counter[str] = Counter()
+    tot: Counter[str] = Counter()
     for (words, gtags), ptags in zip(gold_sents, pred_tags):
         ps = set(spans(ptags))
         for sp in spans(gtags):

