@@ -84,6 +84,14 @@ class Settings:
     max_output_bytes: int = _doc(1_000_000, "Enriched records larger than this (the broker's message limit) are dead-lettered.")
     ner_backend: str = _doc("khabar", "Entity tagger: 'khabar' (the bundled model) or 'camel' (camel-tools BERT, installed separately).")
     ner_model_path: str = _doc("", "Model directory for the 'camel' backend, or another file for the 'khabar' backend.")
+    enriched_schema_version: int = _doc(3, "Version of the enriched records written: 3, or 2 for consumers not yet moved (no entity ids, Latin, geo, focus, quotes).")
+    # Desk (khabar desk): the live page of the stream
+    desk_host: str = _doc("127.0.0.1", "Address the desk's web page binds to (loopback: only this machine can see it).")
+    desk_port: int = _doc(6068, "Port of the desk's web page.")
+    desk_group: str = _doc("khabar-desk", "Consumer group of the desk (read_committed); each desk needs its own.")
+    desk_backlog: int = _doc(200, "Records per partition the desk reads back on start, to fill the page.")
+    desk_metrics_urls: str = _doc("", "Comma-separated /metrics URLs of the workers; default: the local worker's.")
+    desk_trend_window_s: float = _doc(3600.0, "Trending entities count the articles of this many seconds (event time).")
     # Producer
     producer_metrics_port: int = _doc(0, "If set, `khabar replay` serves its Prometheus metrics on this port.")
     producer_max_request_bytes: int = _doc(8_388_608, "Largest message the producer sends; keep it at or below the broker's message.max.bytes.")

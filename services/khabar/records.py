@@ -51,12 +51,17 @@ def raw_record(
     }
 
 
-def enriched_record(raw: dict[str, Any], analysis: Analysis, ner_model: str, stage_seconds: dict[str, float]) -> dict:
-    """The enriched record of a raw record (valid against the raw schema) and the analysis of its text."""
+def enriched_record(raw: dict[str, Any], analysis: Analysis, ner_model: str, stage_seconds: dict[str, float],
+                    version: int | None = None) -> dict:
+    """The enriched record of a raw record (valid against the raw schema) and the analysis of its text, in the
+    current version or an older one still supported (2: without the entity knowledge)."""
+    version = version or schemas.VERSIONS[schemas.ENRICHED]
+    if version not in schemas.SUPPORTED[schemas.ENRICHED]:
+        raise ValueError(f"no enriched record version {version}; supported: {schemas.SUPPORTED[schemas.ENRICHED]}")
     doc = analysis.document
     columns = doc.token_columns()
-    return {
-        "schema_version": schemas.VERSIONS[schemas.ENRICHED],
+    record = {
+        "schema_version": version,
         "id": raw["id"],
         "source": raw["source"],
         "url": raw.get("url"),
@@ -79,6 +84,17 @@ def enriched_record(raw: dict[str, Any], analysis: Analysis, ner_model: str, sta
         "entities": [e.to_dict() for e in analysis.entities],
         "pipeline": {"version": __version__, "ner_model": ner_model, "stage_seconds": stage_seconds},
     }
+    if version >= 3:
+        known = analysis.knowledge
+        if known is None:
+            raise ValueError("an enriched record of version 3 needs the entity knowledge: a TextPipeline made with it")
+        for mention, mention_id in zip(record["mentions"], known.mention_ids, strict=True):
+            if mention_id:
+                mention["id"] = mention_id
+        for entity, info in zip(record["entities"], known.entities, strict=True):
+            entity.update(info.fields())
+        record["focus"], record["quotes"] = known.focus, known.quotes
+    return record
 
 
 @dataclass(frozen=True)

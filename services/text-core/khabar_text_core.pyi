@@ -1,4 +1,5 @@
-"""The per-character loops of khabar's normalisation, and the decoding of its entity tagger's CRF (Rust)."""
+"""The per-character loops of khabar's normalisation, the decoding of its entity tagger's CRF, and the features
+of its new word types (Rust)."""
 
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, Protocol, TypeVar, final
@@ -114,3 +115,34 @@ def crf_decode(
 ) -> tuple[bytes, bytes]:
     """Label paths (int64) and confidences (float64), each (sentences, width), of a padded batch of float64
     emission scores and potentials (sentences, width, labels) and transitions (labels, labels)."""
+
+@final
+class WordScorer:
+    """The entity tagger's features of word types and their summed weights (``khabar.text.ner.model``), over
+    tables handed over by ``khabar.text.ner.features.core_tables``, the gazetteer index and the frequency bins."""
+
+    def __init__(
+        self,
+        offsets: Sequence[int],
+        rows_at: Sequence[dict[str, int]],
+        weights: bytes,
+        labels: int,
+        dropped: str,
+        unified: dict[str, str],
+        arabic: str,
+        digit: str,
+        latin: str,
+        proclitics: Sequence[str],
+        min_stem: int,
+        gazetteers: dict[str, list[str]],
+        freq: dict[str, int],
+        padding: dict[str, tuple[list[str], list[str]]],
+        pieces: Sequence[str] | None = None,
+        piece_scores: Sequence[float] | None = None,
+        piece_clusters: Sequence[int] | None = None,
+        unk_score: float = 0.0,
+    ) -> None: ...
+    def features(self, word: str) -> tuple[list[str], list[str]]:
+        """(features at offset 0, features as a neighbour) of one word."""
+    def scores(self, words: Sequence[str]) -> bytes:
+        """Summed weights of each word at each offset: float64 (words, offsets, labels)."""

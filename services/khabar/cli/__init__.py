@@ -9,8 +9,10 @@ import click
 from khabar import __version__
 from khabar.cli.bench import bench
 from khabar.cli.bench_guarantee import guarantee
+from khabar.cli.desk import desk
 from khabar.cli.ingest import ingest
 from khabar.cli.kafka import kafka
+from khabar.cli.knowledge import bench_knowledge, build_knowledge, eval_knowledge
 from khabar.cli.producer import feed, redrive, replay
 from khabar.cli.run import run
 from khabar.cli.text import enrich, eval_ner, train_ner, validate
@@ -58,5 +60,7 @@ def config() -> None:
 
 
 bench.add_command(guarantee)
-for command in (kafka, run, replay, watch, feed, ingest, redrive, worker, enrich, validate, bench, train_ner, eval_ner):
+for command in (kafka, run, desk, replay, watch, feed, ingest, redrive, worker, enrich, validate, bench, train_ner,
+                eval_ner, build_knowledge, eval_knowledge):
     main.add_command(command)
+bench.add_command(bench_knowledge)

@@ -82,15 +82,19 @@ def normalise(settings: Settings, as_json: bool, limit: int, big_mb: float) -> N
         result.update(_big_article(documents, big_mb, normalise_document))
     result["peak_rss_mb"] = round(_peak_rss_mb(), 1)
 
+    _print(result, as_json)
+    if failing:
+        click.echo(f"first mismatched article: #{failing[0]}", err=True)
+        sys.exit(1)
+
+
+def _print(result: dict, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(result))
     else:
         width = max(map(len, result))
         for key, value in result.items():
             click.echo(f"{key:>{width}}: {value}")
-    if failing:
-        click.echo(f"first mismatched article: #{failing[0]}", err=True)
-        sys.exit(1)
 
 
 def _progress():
@@ -139,3 +143,44 @@ def _big_article(documents: list[str], big_mb: float, normalise_document) -> dic
 
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@bench.command("pipeline")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--articles", "count", default=5000, show_default=True, type=click.IntRange(2),
+              help="How many SaudiNewsNet articles to pre-load and enrich.")
+@click.option("--soak", is_flag=True, help="Also send --soak-articles more through one worker and report its memory.")
+@click.option("--soak-articles", default=50_000, show_default=True, type=click.IntRange(1),
+              help="Articles of the --soak run (the corpus repeats past its 31,030).")
+@click.pass_obj
+def pipeline(settings: Settings, as_json: bool, count: int, soak: bool, soak_articles: int) -> None:
+    """The pipeline on the local broker: worker throughput against a no-NLP passthrough ceiling, the text library
+    alone, latency at half load, two workers against one, memory; all in one run.
+
+    Starts the local broker (KHABAR_KAFKA_PORT) unless it runs, on topics of its own that it deletes afterwards,
+    and stops everything it started. Rates come from the broker's timestamps of the outputs.
+    """
+    from khabar.bench.pipeline import PipelineBench, machine
+    from khabar.local.broker import BrokerError, LocalBroker
+
+    say = _progress()
+    broker = LocalBroker.from_settings(settings)
+    already_running = broker.pid() is not None
+    try:
+        say(f"broker on {broker.bootstrap} ...")
+        broker.up()
+    except BrokerError as error:
+        raise click.ClickException(str(error)) from error
+    try:
+        runner = PipelineBench(settings, settings.state_dir / "bench", say)
+        try:
+            result = runner.measure(count, soak_articles if soak else 0)
+        except RuntimeError as error:  # WorkerError included: the message says what happened and where to look
+            raise click.ClickException(str(error)) from error
+        finally:
+            runner.close()
+    finally:
+        if not already_running:
+            broker.down()
+    result.update(machine())
+    _print(result, as_json)

@@ -29,13 +29,16 @@ SEEDS = PROJECT_ROOT / "seeds"
 @click.option("--watch", type=click.Path(file_okay=False, path_type=Path), default=PROJECT_ROOT / "inbox",
               show_default="inbox/", help="Directory watched with --follow.")
 @click.option("--timeout", type=float, default=300.0, show_default=True, help="Seconds to wait for every article to come out.")
+@click.option("--desk", "with_desk", is_flag=True,
+              help="Also serve the desk, the live page of the stream (KHABAR_DESK_PORT); implies --follow.")
 @click.pass_obj
-def run(settings: Settings, paths, follow, watch, timeout) -> None:
+def run(settings: Settings, paths, follow, watch, timeout, with_desk) -> None:
     """Start a local broker and a worker, replay articles (default: seeds/), print what came out, stop.
 
     Everything it started it stops again, also on Ctrl-C or an error.
     """
     from khabar.local.broker import BrokerError, LocalBroker, kafka_version
+    from khabar.local.desk import DeskProcess
     from khabar.local.outputs import OutputReader
     from khabar.local.worker import WorkerError, WorkerProcess
     from khabar.topics import ensure_topics
@@ -43,7 +46,8 @@ def run(settings: Settings, paths, follow, watch, timeout) -> None:
     wall = time.monotonic()
     broker = LocalBroker.from_settings(settings)
     already_running = broker.pid() is not None
-    worker = None
+    worker = desk = None
+    follow = follow or with_desk
     try:
         click.echo(f"[1/4] Kafka {kafka_version()} broker on {broker.bootstrap} ...", nl=False)
         try:
@@ -61,6 +65,13 @@ def run(settings: Settings, paths, follow, watch, timeout) -> None:
         except WorkerError as error:
             raise click.ClickException(str(error)) from error
         click.echo(f" up in {time.monotonic() - started:.1f}s; metrics {worker.url}/metrics (log: {worker.log_path})")
+        if with_desk:
+            desk = DeskProcess(settings)
+            try:
+                desk.start()
+            except WorkerError as error:
+                raise click.ClickException(str(error)) from error
+            click.echo(f"      desk: {desk.url}/ (open it in a browser; log: {desk.log_path})")
 
         with OutputReader(settings) as reader:
             outcome = _replay_and_collect(settings, reader, list(paths) or [str(SEEDS)], timeout, worker)
@@ -75,8 +86,9 @@ def run(settings: Settings, paths, follow, watch, timeout) -> None:
         # A second Ctrl-C (terminals signal the whole process group) must not cut the clean-up short.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         _tell("[4/4] stopping ...", nl=False)
-        if worker is not None:
-            worker.stop()
+        for process in (desk, worker):
+            if process is not None:
+                process.stop()
         if not already_running:
             broker.down()
         _tell(" stopped" + (" the worker; the broker you started yourself stays up" if already_running else " worker and broker"))

@@ -24,7 +24,9 @@ def enrich(settings: Settings, paths: tuple[str, ...], indent: int | None) -> No
     from khabar.enricher.processing import Origin, Processor
     from khabar.text.pipeline import TextPipeline
 
-    processor = Processor(settings, TextPipeline(settings.ner_backend, settings.ner_model_path))
+    knowledge = settings.enriched_schema_version >= 3
+    pipeline = TextPipeline(settings.ner_backend, settings.ner_model_path, knowledge=knowledge)
+    processor = Processor(settings, pipeline)
     problems = 0
     for number, item in enumerate(read_paths(paths)):
         if isinstance(item, InputError):

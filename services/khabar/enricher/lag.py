@@ -28,7 +28,8 @@ class PartitionOffsets:
     group-less consumer of its own: the loop's consumer belongs to the loop's thread."""
 
     def __init__(self, assignment: Callable[[], Iterable], client_config: dict):
-        self._assignment, self.client_config = assignment, client_config  # kafka_clients.aiokafka(settings)
+        """`client_config`: kafka_clients.aiokafka(settings)."""
+        self._assignment, self.client_config = assignment, client_config
         self._consumer: AIOKafkaConsumer | None = None
 
     def assignment(self) -> set:
@@ -60,9 +61,10 @@ class PartitionOffsets:
 
 class ConsumerLag:
     def __init__(self, consumer, group_id: str, topic: str, client_config: dict):
-        """`consumer`: the assignment and its end / start offsets (`PartitionOffsets`, or a fake in tests)."""
+        """`consumer`: the assignment and its end / start offsets (`PartitionOffsets`, or a fake in tests);
+        `client_config`: kafka_clients.aiokafka(settings)."""
         self.consumer, self.group_id, self.topic = consumer, group_id, topic
-        self.client_config = client_config  # kafka_clients.aiokafka(settings)
+        self.client_config = client_config
         self._admin: AIOKafkaAdminClient | None = None
         self._exported: set[int] = set()
 

@@ -16,6 +16,9 @@ END_TO_END_SECONDS = Histogram("khabar_end_to_end_latency_seconds",
                                "From the raw message's Kafka timestamp to its enriched record being sent.",
                                buckets=_LATENCY_BUCKETS)
 ENTITIES_TAGGED = Counter("khabar_entities_tagged_total", "Entity mentions tagged, by type.", ["type"])
+PLACE_MENTIONS = Counter("khabar_place_mentions_total",
+                         "Mentions of places resolved to GeoNames, by the place's country (ISO 3166-1 alpha-2).",
+                         ["country"])
 BATCH_SIZE = Histogram("khabar_batch_size", "Raw messages enriched per batch.", buckets=(1, 2, 4, 8, 16, 32, 64, 128))
 CONSUMER_LAG = Gauge("khabar_consumer_lag_messages", "End offset minus committed offset of the raw topic.",
                      ["topic", "partition"])

@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaConnectionError, KafkaError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from khabar import schemas
+from khabar import kafka_clients, schemas
 from khabar.config import Settings
 from khabar.enricher.logs import quiet_repeats
 from khabar.ingest import metrics
@@ -71,12 +71,12 @@ class RawTopicSender:
         async with self._starting:
             if self._producer is None:
                 producer = AIOKafkaProducer(
-                    bootstrap_servers=self.settings.bootstrap_servers, acks="all", enable_idempotence=True,
+                    **kafka_clients.aiokafka(self.settings), acks="all", enable_idempotence=True,
                     linger_ms=5, max_request_size=self.settings.producer_max_request_bytes, client_id="khabar-ingest")
                 try:
                     await producer.start()
                     # Created here rather than at start-up, which must not need the broker.
-                    await asyncio.to_thread(ensure_topics, self.settings)
+                    await asyncio.to_thread(ensure_topics, self.settings, [self.settings.raw_topic])
                 except BaseException:
                     await producer.stop()
                     raise

@@ -22,9 +22,14 @@ class WorkerError(RuntimeError):
 
 
 class WorkerProcess:
+    # What it runs and how it says it is ready: the desk's process (local/desk.py) differs only there.
+    name = "worker"
+    args: tuple[str, ...] = ("worker", "--loglevel", "info")
+    ready_path = "/readyz"
+
     def __init__(self, settings: Settings, log_path: Path | None = None) -> None:
         self.settings = settings
-        self.log_path = log_path or settings.state_dir / "logs" / "worker.log"
+        self.log_path = log_path or settings.state_dir / "logs" / f"{self.name}.log"
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -32,12 +37,12 @@ class WorkerProcess:
         return f"http://{self.settings.worker_host}:{self.settings.worker_port}"
 
     def start(self, timeout: float = 120.0) -> WorkerProcess:
-        """Start the worker and return once it owns raw-topic partitions (its /readyz answers 200)."""
+        """Start the worker and return once it owns raw-topic partitions (its ready_path answers 200)."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
             # Its own session: a Ctrl-C in the terminal reaches us, and we stop the worker in order.
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "khabar", "worker", "--loglevel", "info"],
+                [sys.executable, "-m", "khabar", *self.args],
                 start_new_session=True,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -47,12 +52,12 @@ class WorkerProcess:
         while not self.ready():
             if not self.alive():
                 raise WorkerError(
-                    f"the worker exited with code {self.process.returncode} during start-up; "
+                    f"the {self.name} exited with code {self.process.returncode} during start-up; "
                     f"its log {self.log_path} ends with:\n{self.log_tail(15)}"
                 )
             if time.monotonic() > deadline:
                 self.stop()
-                raise WorkerError(f"the worker was not ready within {timeout:.0f}s ({self.url}/readyz); "
+                raise WorkerError(f"the {self.name} was not ready within {timeout:.0f}s ({self.url}{self.ready_path}); "
                                   f"its log {self.log_path} ends with:\n{self.log_tail(15)}")
             time.sleep(0.5)
         return self
@@ -67,7 +72,7 @@ class WorkerProcess:
 
     def ready(self) -> bool:
         try:
-            return self.get("/readyz")[0] == 200
+            return self.get(self.ready_path)[0] == 200
         except OSError:
             return False
 

@@ -113,7 +113,10 @@ def normalise_document(text: str) -> NormalisedDocument:
     each sentence end. Work is linear in the length of the article.
     """
     stream, lines = _NORMALISER.lines(text)
-    paragraphs, removed, clean_lines, kept = [], [], [], []
+    paragraphs: list[Span] = []
+    removed: list[Removed] = []
+    clean_lines: list[str] = []
+    kept: list[int] = []
     repeats = Repeats()
     for index, start, end, clean_line in lines:
         if not clean_line:

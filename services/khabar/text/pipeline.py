@@ -1,4 +1,5 @@
-"""The text pipeline: an article's title and body in, its analysis out (normalised text, tokens, entities).
+"""The text pipeline: an article's title and body in, its analysis out (normalised text, tokens, entities, and
+what the entities are beyond the article: ids, Latin spellings, places, the focus, quotations).
 
 It knows no wire format: `khabar.records` turns an `Analysis` into the enriched record.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from khabar.text.knowledge import ArticleKnowledge, load_knowledge
 from khabar.text.ner import Entity, Mention, extract_entities, load_tagger
 from khabar.text.normalise import NormalisedDocument, normalise_document
 
@@ -23,12 +25,15 @@ class Analysis:
     document: NormalisedDocument
     mentions: list[Mention]
     entities: list[Entity]
-    seconds: dict[str, float]  # per stage: normalise, tag
+    seconds: dict[str, float]  # per stage: normalise, tag, knowledge
+    knowledge: ArticleKnowledge | None = None  # None when the pipeline was made without it
 
 
 class TextPipeline:
-    def __init__(self, ner_backend: str = "khabar", ner_model_path: str | None = None) -> None:
+    def __init__(self, ner_backend: str = "khabar", ner_model_path: str | None = None, knowledge: bool = True) -> None:
         self.tagger = load_tagger(ner_backend, ner_model_path or None)
+        # Without it (records of version 2) the knowledge table is not even loaded.
+        self.knowledge = load_knowledge() if knowledge else None
 
     @property
     def ner_model(self) -> str:
@@ -42,4 +47,9 @@ class TextPipeline:
         normalised = clock()
         mentions, entities = extract_entities(text, doc.tokens, doc.sentences, self.tagger)
         tagged = clock()
-        return Analysis(text, doc, mentions, entities, {"normalise": normalised - started, "tag": tagged - normalised})
+        seconds = {"normalise": normalised - started, "tag": tagged - normalised}
+        if self.knowledge is None:
+            return Analysis(text, doc, mentions, entities, seconds)
+        known = self.knowledge.annotate(text, mentions, entities, [t.norm for t in doc.tokens])
+        seconds["knowledge"] = clock() - tagged
+        return Analysis(text, doc, mentions, entities, seconds, known)

@@ -1,5 +1,5 @@
 //! The per-character loops of khabar's normalisation (`khabar.text.normalise`), compiled; and the decoding of
-//! its entity tagger's CRF (`crf`).
+//! its entity tagger's CRF (`crf`) and the features of its new word types (`features`).
 //!
 //! Nothing here decides what the forms are: every table (the camel-tools chain per character, character
 //! classes, proclitic rules) and every word list is worked out in Python from camel-tools and the rules
@@ -11,6 +11,7 @@
 //! what takes plain slices by `cargo test` (`tests`).
 
 mod crf;
+mod features;
 mod normaliser;
 mod proclitics;
 mod py;
@@ -24,5 +25,6 @@ fn khabar_text_core(module: &Bound<PyModule>) -> PyResult<()> {
     module.add_class::<normaliser::Normaliser>()?;
     module.add_class::<normaliser::Stream>()?;
     module.add_function(wrap_pyfunction!(crf::crf_decode, module)?)?;
+    module.add_class::<features::WordScorer>()?;
     Ok(())
 }

@@ -41,7 +41,7 @@ def test_a_good_article_is_enriched_and_valid(processor):
     assert outcome.enriched and outcome.key == good()["id"].encode()
     record = json.loads(outcome.value)
     schemas.validate(schemas.ENRICHED, record)
-    assert set(record["pipeline"]["stage_seconds"]) == {"parse", "normalise", "tag"}
+    assert set(record["pipeline"]["stage_seconds"]) == {"parse", "normalise", "tag", "knowledge"}
     # Tokens as columns of equal length, each row a token of text.
     tokens, text = record["tokens"], record["text"]
     assert record["token_count"] > 10 and {len(column) for column in tokens.values()} == {record["token_count"]}

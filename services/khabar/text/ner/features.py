@@ -53,6 +53,19 @@ def lookup_forms(k: str) -> list[str]:
     return forms
 
 
+def core_tables() -> dict:
+    """The character classes and proclitics above, as the compiled scorer (``khabar_text_core.WordScorer``)
+    takes them: it decides no form itself. Every class lies in the BMP."""
+    bmp = [chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000]
+
+    def members(pattern: re.Pattern) -> str:
+        return "".join(c for c in bmp if pattern.match(c))
+
+    return {"dropped": members(_DIACRITICS), "unified": {chr(a): b for a, b in _KEY_MAP.items()},
+            "arabic": members(_ARABIC), "digit": members(_DIGIT), "latin": members(_LATIN),
+            "proclitics": list(_PROCLITICS), "min_stem": _MIN_STEM}
+
+
 def shape(word: str) -> str:
     if _ARABIC.search(word):
         return "ar" if not _DIGIT.search(word) else "ar9"
@@ -125,7 +138,7 @@ def sentence_attributes(words: list[str], offsets: tuple[int, ...], feats_of) ->
     per = [feats_of(w) for w in words]
     out = []
     for i in range(n):
-        attrs = []
+        attrs: list[str] = []
         for o in offsets:
             j = i + o
             if o == 0:

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from khabar.text.core import crf_decode
+from khabar.text.core import WordScorer, crf_decode
 
-from .features import PAD_BOS, PAD_EOS, PAD_FEATS, FeatureExtractor
+from .features import PAD_BOS, PAD_EOS, PAD_FEATS, FeatureExtractor, core_tables
 from .subwords import SubwordClusters
 
 _CACHE_LIMIT = 400_000  # word types; the cache is reset past this so a long-running stream stays bounded
@@ -48,13 +48,14 @@ class CRFTagger:
         self._W = weights.astype(np.float64)
         self._row = {a: i for i, a in enumerate(attrs)}
         # Per offset: feature -> weight row, so scoring a word type needs no "offset:" string building.
-        self._rows_at = [{} for _ in self.offsets]
+        self._rows_at: list[dict[str, int]] = [{} for _ in self.offsets]
         oi_of = {str(o): oi for oi, o in enumerate(self.offsets)}
         for a, i in self._row.items():
             o, _, f = a.partition(":")
             if o in oi_of:
                 self._rows_at[oi_of[o]][f] = i
         self._pad = max(abs(o) for o in self.offsets)
+        self._scorer = self._word_scorer()
         # Frequent training words are scored at load time, so a fresh tagger is not slowed down by them.
         self.warm_vocab = sorted(set(warm_vocab or ()))
         self._lock = threading.Lock()  # the type cache is shared; taggers are loaded once per process
@@ -120,8 +121,40 @@ class CRFTagger:
         self._table = np.zeros((1024, len(self.offsets), len(self.labels)))
         self._add_types([PAD_BOS, PAD_EOS] + [w for w in self.warm_vocab if w not in PAD_FEATS])
 
+    def _word_scorer(self) -> WordScorer | None:
+        """The compiled features and sums of new word types (identical to `_scores_in_python`, about N times
+        faster); None for an extractor of other features."""
+        extractor = self.extractor
+        if type(extractor) is not FeatureExtractor:
+            return None
+        subwords = extractor.subwords
+        pieces = {} if subwords is None else {"pieces": subwords.pieces, "piece_scores": subwords._score,
+                                              "piece_clusters": subwords._cluster, "unk_score": subwords.unk_score}
+        return WordScorer(list(self.offsets), self._rows_at, self._W.tobytes(), len(self.labels), **core_tables(),
+                          gazetteers=extractor._index, freq=extractor.freq, padding=PAD_FEATS, **pieces)
+
     def _add_types(self, words: list[str]) -> None:
         """Sum each new word type's weights per offset into the cache table."""
+        new = None
+        if self._scorer is not None:
+            try:
+                new = np.frombuffer(self._scorer.scores(words), dtype=np.float64)
+            except UnicodeEncodeError:  # a lone surrogate, which a Rust string cannot hold
+                pass
+        if new is None:
+            new = self._scores_in_python(words)
+        base = len(self._ids)
+        if base + len(words) > len(self._table):
+            grown = np.zeros((max(2 * len(self._table), base + len(words)), *self._table.shape[1:]))
+            grown[:base] = self._table[:base]
+            self._table = grown
+        self._table[base:base + len(words)] = new.reshape(len(words), len(self.offsets), len(self.labels))
+        for t, w in enumerate(words):
+            self._ids[w] = base + t
+
+    def _scores_in_python(self, words: list[str]) -> np.ndarray:
+        """The summed weights of each word at each offset, (words x offsets, labels): the reference of the
+        compiled scorer, and its fallback."""
         n_off = len(self.offsets)
         rows: list[int] = []
         segs: list[int] = []
@@ -142,14 +175,7 @@ class CRFTagger:
             w = self._W[np.asarray(rows)]
             for lab in range(len(self.labels)):
                 new[:, lab] = np.bincount(seg_arr, weights=w[:, lab], minlength=len(words) * n_off)
-        base = len(self._ids)
-        if base + len(words) > len(self._table):
-            grown = np.zeros((max(2 * len(self._table), base + len(words)), *self._table.shape[1:]))
-            grown[:base] = self._table[:base]
-            self._table = grown
-        self._table[base:base + len(words)] = new.reshape(len(words), n_off, len(self.labels))
-        for t, w in enumerate(words):
-            self._ids[w] = base + t
+        return new
 
     def _emissions(self, sentences: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
         """Padded emission scores (B, T, L) and lengths (B,)."""
@@ -177,7 +203,8 @@ class CRFTagger:
         out: list[list[tuple[str, float]] | None] = [None] * len(sentences)
         order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
         # Similar lengths per chunk keep padding (wasted work) small.
-        chunks, cur = [], []
+        chunks: list[list[int]] = []
+        cur: list[int] = []
         for i in order:
             if cur and (len(cur) >= _CHUNK_SENTENCES or (len(cur) + 1) * len(sentences[i]) > _CHUNK_POSITIONS):
                 chunks.append(cur)

@@ -35,6 +35,15 @@ def test_names_found_once_are_found_again_in_the_article():
     assert [(e.name, e.count) for e in entities] == [("فلاديمير بوتين", 3), ("كيم جونج اون", 2)]
 
 
+def test_repeats_behind_proclitics_and_with_diacritics_are_found_again_and_longer_words_are_not():
+    text = "زار الوفد الكويت . وعاد للكويت ثم وبالكويت و الكُويت مع الكويتيين ."
+    tagger = StubTagger({("الكويت",): "LOC"})
+    mentions, entities = extract_entities(text, tokenize(text), sentence_spans(text), tagger)
+    assert [(m.text, m.confidence) for m in mentions] == [("الكويت", 0.8), ("كويت", 0.5), ("الكويت", 0.5),
+                                                          ("الكُويت", 0.5)]
+    assert [(e.name, e.count) for e in entities] == [("الكويت", 4)]
+
+
 def test_edge_punctuation_is_trimmed_and_listed_places_win_over_person():
     text = 'وكالة " تاس " في بيونج يانج .'
     tagger = StubTagger({('"', "تاس", '"'): "ORG", ("بيونج", "يانج"): "PERS"},
@@ -47,3 +56,14 @@ def test_articles_as_bio_maps_mentions_back_to_tokens():
     sents = [(["قال", "وبوتين", "."], ["O", "B-PERS", "O"]), (["بوتين", "هنا"], ["B-PERS", "O"])]
     labels = articles_as_bio(StubTagger({("بوتين",): "PERS"}), sents, 2)
     assert labels == [["O", "B-PERS", "O"], ["B-PERS", "O"]]
+
+
+def test_to_dict_holds_every_field_as_asdict_does():
+    from dataclasses import asdict
+
+    from khabar.text.ner import Entity, Mention
+
+    mention = Mention("PERS", "بوتين", 3, 8, 0.91)
+    entity = Entity("فلاديمير بوتين", "PERS", 2, 3, ["بوتين"])
+    assert mention.to_dict() == asdict(mention)
+    assert entity.to_dict() == asdict(entity) and entity.to_dict()["aliases"] is not entity.aliases

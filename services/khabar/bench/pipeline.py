@@ -1,0 +1,363 @@
+"""`khabar bench pipeline`: what an enrichment worker sustains on the real broker, against what its plumbing
+allows, measured in one run.
+
+Every figure comes from the broker's own clock: the bench topics use ``LogAppendTime``, so a message's
+timestamp is the moment the broker appended it. A phase's rate is its outputs over the span from its first
+output to its last, once every worker of the phase owns partitions (a start-up rebalance is not counted).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from importlib import metadata
+from itertools import cycle, islice
+from pathlib import Path
+
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka.admin import NewTopic
+
+from khabar import __version__, schemas
+from khabar.config import Settings
+from khabar.local.worker import WorkerProcess
+
+PARTITIONS = 4  # the scale-out figure compares 1 and 2 workers on a topic of this many partitions
+LATENCY_ARTICLES = 1000  # at most, sent at half the measured rate after the throughput articles
+LATENCY_SECONDS = 30  # ... and no more than half the rate sends in this long
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Output:
+    key: str
+    timestamp_ms: int
+    size: int
+
+
+@dataclass
+class Phase:
+    """One run of workers over the raw topic, into an output topic of its own."""
+
+    outputs: list[Output]
+    ready_ms: int  # broker-clock time at which every worker of the phase owned partitions
+
+    def rate(self) -> float:
+        """Outputs per second from the first output to the last, counting only outputs appended once every
+        worker was ready (all of them when too few were: a tiny run)."""
+        stamps = sorted(o.timestamp_ms for o in self.outputs)
+        steady = [t for t in stamps if t >= self.ready_ms]
+        if len(steady) < max(2, len(stamps) // 2):
+            steady = stamps
+        span_s = (steady[-1] - steady[0]) / 1000 if len(steady) > 1 else 0.0
+        # Timestamps are in milliseconds: a span under one of them is one.
+        return (len(steady) - 1) / max(span_s, 0.001) if len(steady) > 1 else 0.0
+
+
+def bench_articles(shared_dir: Path, count: int) -> list[dict]:
+    """`count` raw records of SaudiNewsNet articles, newest day first; the corpus repeats when it is shorter."""
+    from khabar.producer.sources import InputError, read_file
+    from khabar.text.corpus import SAUDINEWSNET
+
+    days = sorted((shared_dir / SAUDINEWSNET).glob("*.zip"), reverse=True)
+
+    def articles() -> Iterator[dict]:
+        for day in days:
+            for item in read_file(day):
+                if not isinstance(item, InputError):
+                    yield item
+
+    return list(islice(cycle(articles()), count)) if days else []
+
+
+class PipelineBench:
+    def __init__(self, settings: Settings, work_dir: Path, say: Say):
+        self.run = uuid.uuid4().hex[:8]
+        self.base = settings.replace(topic_partitions=PARTITIONS, raw_topic=f"bench-{self.run}-raw",
+                                     deadletter_topic=f"bench-{self.run}-deadletter")
+        self.work_dir = work_dir / self.run
+        self.say = say
+        self.processes: list[subprocess.Popen] = []
+        self.workers: list[WorkerProcess] = []
+        self.admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers, client_id="khabar-bench")
+
+    # -- the measurements ---------------------------------------------------------------------------------------
+
+    def measure(self, articles: int, soak_articles: int = 0) -> dict:
+        from khabar.producer.replay import Replayer
+
+        records = bench_articles(self.base.shared_dir, articles + LATENCY_ARTICLES)
+        if len(records) < articles + LATENCY_ARTICLES:
+            raise RuntimeError(f"no SaudiNewsNet articles in {self.base.shared_dir / 'data'}: set KHABAR_SHARED_DIR "
+                               "to the shared data folder")
+        records, latency_records = records[:articles], records[articles:]
+        payloads = [schemas.encode(r) for r in records]
+        result: dict = {"articles": len(records), "mb": round(sum(map(len, payloads)) / 1e6, 3),
+                        "partitions": PARTITIONS}
+        self._create(self.base.raw_topic, self.base.deadletter_topic)
+        self.say(f"sending {len(records)} articles ({result['mb']} MB) to {self.base.raw_topic} ...")
+        replayer = Replayer(self.base)
+        try:
+            replayer.replay(records)
+        finally:
+            replayer.close()
+
+        self.say("one worker enriching them ...")
+        worker_settings = self._phase_settings("worker")
+        [worker] = self._start_workers(worker_settings, 1)
+        one = self._wait(worker_settings, len(records), self._now_ms())
+        rate = one.rate()
+        result.update(articles_per_s=round(rate, 1), mb_s=round(rate * result["mb"] / len(records), 3))
+        result["rss_mb_warm"] = _rss_mb(worker)
+
+        half = rate / 2
+        latency_records = latency_records[:max(1, min(len(records), int(half * LATENCY_SECONDS)))]
+        self.say(f"latency: {len(latency_records)} new articles at {half:.1f}/s ...")
+        result.update(self._latency(worker_settings, latency_records, half, len(records)))
+        result.update(self._soak(worker_settings, worker, soak_articles, len(records) + len(latency_records),
+                                 result["rss_mb_warm"]))
+        worker.stop()
+
+        self.say("passthrough (no NLP) over the same messages ...")
+        result["passthrough_articles_per_s"] = round(self._passthrough(one.outputs, len(records)), 1)
+        result["ratio_to_passthrough"] = round(rate / result["passthrough_articles_per_s"], 3) \
+            if result["passthrough_articles_per_s"] else None
+
+        self.say("two workers on the same topic ...")
+        two_settings = self._phase_settings("scaleout")
+        two_workers = self._start_workers(two_settings, 2)
+        two = self._wait(two_settings, len(records), self._now_ms())
+        for second in two_workers:
+            second.stop()
+        result["scaleout_articles_per_s"] = round(two.rate(), 1)
+        result["scaleout_ratio"] = round(two.rate() / rate, 3) if rate else None
+
+        self.say("the text library alone (no Kafka) on the same articles ...")
+        result["library_articles_per_s"], result["ner_model"] = _library_rate(self.base, records)
+        result["deadlettered"] = self._deadlettered()
+        return result
+
+    def _latency(self, settings: Settings, records: list[dict], rate: float, already: int) -> dict:
+        """Raw-to-enriched time of each article sent at `rate` per second to the caught-up worker."""
+        from khabar.producer.replay import Replayer
+
+        replayer = Replayer(settings)
+        try:
+            replayer.replay(records, rate=rate)
+        finally:
+            replayer.close()
+        outputs = self._wait(settings, already + len(records), 0).outputs
+        sent = {o.key: o.timestamp_ms for o in self._read(settings.raw_topic)}
+        ids = {r["id"] for r in records}
+        # An id that also came earlier (the corpus repeating) is left out: its raw timestamp is ambiguous.
+        earlier = {o.key for o in outputs[:already]}
+        latencies = sorted(o.timestamp_ms - sent[o.key] for o in outputs[already:]
+                           if o.key in ids and o.key not in earlier)
+        if not latencies:
+            return {"offered_articles_per_s": round(rate, 1), "latency_articles": 0, "p50_ms": None,
+                    "p95_ms": None, "p99_ms": None}
+        q = statistics.quantiles(latencies, n=100, method="inclusive") if len(latencies) > 1 else latencies * 99
+        return {"offered_articles_per_s": round(rate, 1), "latency_articles": len(latencies),
+                "p50_ms": round(q[49], 1), "p95_ms": round(q[94], 1), "p99_ms": round(q[98], 1)}
+
+    def _soak(self, settings: Settings, worker: WorkerProcess, articles: int, already: int,
+              warm: float | None) -> dict:
+        """The worker's memory after `articles` more (the corpus cycled), against its memory when warm."""
+        from khabar.producer.replay import Replayer
+
+        if articles <= 0:
+            return {"soak_articles": 0, "rss_mb_after": None, "rss_growth_pct": None}
+        self.say(f"soak: {articles} more articles through the same worker ...")
+        replayer = Replayer(settings)
+        try:
+            replayer.replay(bench_articles(settings.shared_dir, articles))
+        finally:
+            replayer.close()
+        self._wait(settings, already + articles, 0, read=False)
+        after = _rss_mb(worker)
+        return {"soak_articles": articles, "rss_mb_after": after,
+                "rss_growth_pct": round(100 * (after - warm) / warm, 1) if warm and after else None}
+
+    def _passthrough(self, worker_outputs: list[Output], count: int) -> float:
+        settings = self._phase_settings("passthrough")
+        sizes = self.work_dir / "sizes.json"
+        sizes.write_text(json.dumps({o.key: o.size for o in worker_outputs}), encoding="utf-8")
+        process = self._spawn(settings, [sys.executable, "-m", "khabar.bench.passthrough", str(sizes)])
+        try:
+            phase = self._wait(settings, count, 0, process=process)
+        finally:
+            self._stop(process)
+        return phase.rate()
+
+    # -- processes and topics -----------------------------------------------------------------------------------
+
+    def _phase_settings(self, name: str) -> Settings:
+        settings = self.base.replace(app_id=f"bench-{self.run}-{name}", enriched_topic=f"bench-{self.run}-{name}")
+        self._create(settings.enriched_topic)
+        return settings
+
+    def _start_workers(self, settings: Settings, count: int) -> list[WorkerProcess]:
+        """`count` worker processes in one consumer group, returned once each owns partitions."""
+        workers = []
+        for n in range(count):
+            own = settings.replace(state_dir=self.work_dir / f"{settings.app_id}-{n}", worker_port=free_port())
+            worker = WorkerProcess(own, self._log(own))
+            self.workers.append(worker)
+            workers.append(worker.start(timeout=180))
+        return workers
+
+    def _spawn(self, settings: Settings, command: list[str]) -> subprocess.Popen:
+        log_path = self._log(settings)
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(log_path, "ab") as log:
+            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                       env={**os.environ, **settings.to_env()}, start_new_session=True)
+        self.processes.append(process)
+        return process
+
+    def _log(self, settings: Settings) -> Path:
+        return self.work_dir / "logs" / f"{settings.state_dir.name or settings.app_id}.log"
+
+    def _stop(self, process: subprocess.Popen) -> None:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def _create(self, *topics: str) -> None:
+        # LogAppendTime: every timestamp is the broker's append time, one clock for every figure.
+        self.admin.create_topics([NewTopic(t, PARTITIONS, 1, topic_configs={"message.timestamp.type": "LogAppendTime"})
+                                  for t in topics])
+        # Sending before every partition has a leader costs retries (and warnings) in the producer.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            described = self.admin.describe_topics(list(topics))
+            if all(len(t["partitions"]) == PARTITIONS and all(p["leader_id"] >= 0 for p in t["partitions"])
+                   for t in described):
+                break
+            time.sleep(0.2)
+
+    def _now_ms(self) -> int:
+        # The local broker stamps with this machine's clock.
+        return int(time.time() * 1000)
+
+    def _wait(self, settings: Settings, count: int, ready_ms: int, *, read: bool = True,
+              process: subprocess.Popen | None = None, timeout_s: float = 1800) -> Phase:
+        """Block until the phase's output and dead-letter topics hold `count` messages; then read them."""
+        deadline = time.monotonic() + timeout_s
+        consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers, enable_auto_commit=False)
+        try:
+            partitions = [TopicPartition(t, p) for t in (settings.enriched_topic, settings.deadletter_topic)
+                          for p in range(PARTITIONS)]
+            told = 0.0
+            while True:
+                done = sum(consumer.end_offsets(partitions).values())
+                if time.monotonic() - told > 5:
+                    self.say(f"  {done}/{count} out")
+                    told = time.monotonic()
+                if done >= count:
+                    break
+                if process is not None and process.poll() is not None:
+                    raise RuntimeError(f"{settings.app_id} exited with code {process.returncode}; "
+                                       f"see {self._log(settings)}")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{done} of {count} outputs within {timeout_s:.0f} s; see {self.work_dir}")
+                time.sleep(0.5)
+        finally:
+            consumer.close()
+        return Phase(self._read(settings.enriched_topic) + self._read(settings.deadletter_topic) if read else [],
+                     ready_ms)
+
+    def _read(self, topic: str) -> list[Output]:
+        """Every message of `topic`: key, broker timestamp, size."""
+        consumer = KafkaConsumer(bootstrap_servers=self.base.bootstrap_servers, enable_auto_commit=False)
+        try:
+            partitions = [TopicPartition(topic, p) for p in range(PARTITIONS)]
+            consumer.assign(partitions)
+            consumer.seek_to_beginning()
+            ends = consumer.end_offsets(partitions)
+            outputs: list[Output] = []
+            while any(consumer.position(p) < ends[p] for p in partitions):
+                for messages in consumer.poll(timeout_ms=1000).values():
+                    outputs.extend(Output((m.key or b"").decode("utf-8", "replace"), m.timestamp, len(m.value or b""))
+                                   for m in messages)
+            return sorted(outputs, key=lambda o: o.timestamp_ms)
+        finally:
+            consumer.close()
+
+    def _deadlettered(self) -> int:
+        consumer = KafkaConsumer(bootstrap_servers=self.base.bootstrap_servers, enable_auto_commit=False)
+        try:
+            partitions = [TopicPartition(self.base.deadletter_topic, p) for p in range(PARTITIONS)]
+            return sum(consumer.end_offsets(partitions).values())
+        finally:
+            consumer.close()
+
+    def close(self) -> None:
+        """Stop every process this bench started and delete its topics (Faust's own ones too)."""
+        for worker in self.workers:
+            worker.stop()
+        for process in self.processes:
+            self._stop(process)
+        try:
+            created = [t for t in self.admin.list_topics() if t.startswith(f"bench-{self.run}-")]
+            if created:
+                self.admin.delete_topics(created)
+        finally:
+            self.admin.close()
+        shutil.rmtree(self.work_dir, ignore_errors=True)
+
+
+def _library_rate(settings: Settings, records: list[dict]) -> tuple[float, str]:
+    """Articles per second through the text pipeline alone, with a fresh tagger cache (new words included), and
+    the tagger's name."""
+    from khabar.text.pipeline import TextPipeline
+
+    pipeline = TextPipeline(settings.ner_backend, settings.ner_model_path)
+    started = time.perf_counter()
+    for record in records:
+        pipeline.analyse(record["title"], record["body"])
+    return round(len(records) / (time.perf_counter() - started), 1), pipeline.ner_model
+
+
+def _rss_mb(worker: WorkerProcess) -> float | None:
+    if worker.process is None:
+        return None
+    try:
+        for line in Path(f"/proc/{worker.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except FileNotFoundError:
+        pass
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def machine() -> dict:
+    """Cores, CPU, memory and the versions the figures were measured with."""
+    from khabar.local.broker import kafka_version
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
+    memory_gb = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
+    versions = {f"{name.replace('-', '_')}_version": metadata.version(name)
+                for name in ("faust-streaming", "aiokafka", "kafka-python")}
+    return {"cores": os.cpu_count(), "cpu": cpu, "memory_gb": memory_gb, "python_version": platform.python_version(),
+            "kafka_version": kafka_version(), **versions, "khabar_version": __version__}

@@ -1,0 +1,326 @@
+//! The entity tagger's per-word-type features and their summed weights (`khabar.text.ner.model`), for the word
+//! types its cache has not seen yet: a new day of news brings thousands, and building their feature strings in
+//! Python took half of a fresh worker's time per article.
+//!
+//! This is `FeatureExtractor.type_feats` (`khabar.text.ner.features`) and `SubwordClusters.tokenize`, step for
+//! step, over tables handed over by Python (character classes, proclitics, gazetteer index, frequency bins,
+//! subword pieces); `tests/unit/ner/test_word_scorer.py` checks features and scores against the Python code.
+//! Weights are summed in the order the Python code sums them, so the scores are the same to the last bit.
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+const META: char = '\u{2581}';
+
+struct Subwords {
+    index: FxHashMap<String, usize>,
+    scores: Vec<f64>,
+    clusters: Vec<i64>,
+    prefixes: FxHashSet<String>,
+    is_meta: Vec<bool>,
+    unk_score: f64,
+}
+
+impl Subwords {
+    /// Unigram Viterbi segmentation of META + word (`SubwordClusters.tokenize`), unknown characters dropped.
+    fn tokenize(&self, word: &[char]) -> Vec<usize> {
+        let s: Vec<char> = std::iter::once(META).chain(word.iter().copied()).collect();
+        let n = s.len();
+        let mut best = vec![-1e30_f64; n + 1];
+        let mut back: Vec<(usize, Option<usize>)> = vec![(0, None); n + 1];
+        best[0] = 0.0;
+        let mut sub = String::new();
+        for i in 0..n {
+            if best[i] <= -1e29 {
+                continue;
+            }
+            sub.clear();
+            for e in i + 1..=n {
+                sub.push(s[e - 1]);
+                if !self.prefixes.contains(&sub) {
+                    break;
+                }
+                if let Some(&j) = self.index.get(&sub) {
+                    if best[i] + self.scores[j] > best[e] {
+                        best[e] = best[i] + self.scores[j];
+                        back[e] = (i, Some(j));
+                    }
+                }
+            }
+            if best[i] + self.unk_score > best[i + 1] {
+                best[i + 1] = best[i] + self.unk_score;
+                back[i + 1] = (i, None);
+            }
+        }
+        let mut out = Vec::new();
+        let mut e = n;
+        while e > 0 {
+            let (i, j) = back[e];
+            if let Some(j) = j {
+                if !self.is_meta[j] {
+                    out.push(j);
+                }
+            }
+            e = i;
+        }
+        out.reverse();
+        out
+    }
+
+    fn features(&self, word: &[char], into: &mut Vec<String>) {
+        let ids = self.tokenize(word);
+        let cluster = |i: usize| self.clusters[ids[i]];
+        match ids.len() {
+            0 => into.push("np=0".to_string()),
+            1 => {
+                into.push("np=1".to_string());
+                into.push(format!("pw={}", cluster(0)));
+            }
+            n => {
+                into.push(format!("np={}", n.min(4)));
+                into.push(format!("pf={}", cluster(0)));
+                into.push(format!("pl={}", cluster(n - 1)));
+            }
+        }
+    }
+}
+
+#[pyclass(frozen, module = "khabar_text_core")]
+pub struct WordScorer {
+    at_zero: Vec<bool>,
+    rows_at: Vec<FxHashMap<String, usize>>,
+    labels: usize,
+    weights: Vec<f64>,
+    dropped: FxHashSet<char>,
+    unified: FxHashMap<char, char>,
+    arabic: FxHashSet<char>,
+    digit: FxHashSet<char>,
+    latin: FxHashSet<char>,
+    proclitics: Vec<Vec<char>>,
+    min_stem: usize,
+    gazetteers: FxHashMap<String, Vec<String>>,
+    freq: FxHashMap<String, i64>,
+    padding: FxHashMap<String, (Vec<String>, Vec<String>)>,
+    subwords: Option<Subwords>,
+}
+
+fn chars_of(s: &str) -> Vec<char> {
+    s.chars().collect()
+}
+
+fn text(chars: &[char]) -> String {
+    chars.iter().collect()
+}
+
+fn set_of(chars: &str) -> FxHashSet<char> {
+    chars.chars().collect()
+}
+
+impl WordScorer {
+    fn key(&self, word: &[char]) -> Vec<char> {
+        word.iter()
+            .filter(|c| !self.dropped.contains(c))
+            .map(|c| *self.unified.get(c).unwrap_or(c))
+            .collect()
+    }
+
+    fn shape(&self, word: &[char]) -> String {
+        let has = |set: &FxHashSet<char>| word.iter().any(|c| set.contains(c));
+        if has(&self.arabic) {
+            return if has(&self.digit) { "ar9" } else { "ar" }.to_string();
+        }
+        if has(&self.digit) {
+            return "9".to_string();
+        }
+        if has(&self.latin) {
+            return "lat".to_string();
+        }
+        format!("p:{}", text(&word[..word.len().min(3)]))
+    }
+
+    /// The proclitics `k` starts with that leave a stem of at least `min_stem`, in the table's order.
+    fn proclitics_of<'a>(&'a self, k: &'a [char]) -> impl Iterator<Item = &'a Vec<char>> + 'a {
+        self.proclitics
+            .iter()
+            .filter(move |p| k.starts_with(p) && k.len() - p.len() >= self.min_stem)
+    }
+
+    /// (features at offset 0, features as a neighbour), as `FeatureExtractor.type_feats`.
+    fn type_features(&self, word: &str) -> (Vec<String>, Vec<String>) {
+        if let Some((core, context)) = self.padding.get(word) {
+            return (core.clone(), context.clone());
+        }
+        let word: Vec<char> = chars_of(word);
+        let k = self.key(&word);
+        let key = text(&k);
+        let shape = self.shape(&word);
+        if shape != "ar" {
+            let core = vec![format!("w={key}"), format!("sh={shape}")];
+            return (core.clone(), core);
+        }
+        let (pro, stem): (&[char], &[char]) = match self.proclitics_of(&k).next() {
+            Some(p) => (&k[..p.len()], &k[p.len()..]),
+            None => (&k[..0], &k[..]),
+        };
+        let (pro, stem_text) = (text(pro), text(stem));
+        let last = |n: usize| text(&k[k.len().saturating_sub(n)..]);
+        let first = |n: usize| text(&stem[..stem.len().min(n)]);
+        let mut core = vec![
+            format!("w={key}"),
+            format!("s={stem_text}"),
+            format!("pro={pro}"),
+            "sh=ar".to_string(),
+            format!("sp2={}", first(2)),
+            format!("sp3={}", first(3)),
+            format!("x1={}", last(1)),
+            format!("x2={}", last(2)),
+            format!("x3={}", last(3)),
+            format!("len={}", stem.len().min(9)),
+        ];
+        let mut context = vec![
+            format!("w={key}"),
+            format!("s={stem_text}"),
+            format!("pro={pro}"),
+            format!("x2={}", last(2)),
+        ];
+        // Gazetteers: the key itself ("g"), and its forms without proclitics ("gs") unless the key has that list.
+        let no_lists = Vec::new();
+        let exact = self.gazetteers.get(&key).unwrap_or(&no_lists);
+        let mut listed: Vec<String> = exact.iter().map(|g| format!("g{g}")).collect();
+        for p in self.proclitics_of(&k) {
+            let rest = &k[p.len()..];
+            let mut forms = vec![text(rest)];
+            if p.ends_with(&['ل', 'ل']) {
+                forms.push(format!("ال{}", text(rest)));
+            }
+            for form in forms {
+                for g in self.gazetteers.get(&form).unwrap_or(&no_lists) {
+                    if !exact.contains(g) {
+                        listed.push(format!("gs{g}"));
+                    }
+                }
+            }
+        }
+        listed.sort();
+        listed.dedup();
+        core.extend(listed.iter().cloned());
+        context.extend(listed);
+        if !self.freq.is_empty() {
+            let bin = |s: &str| self.freq.get(s).copied().unwrap_or(1);
+            let bins = [format!("fq={}", bin(&key)), format!("sfq={}", bin(&stem_text))];
+            core.extend(bins.iter().cloned());
+            context.extend(bins);
+        }
+        if let Some(subwords) = &self.subwords {
+            let clean: Vec<char> = word.iter().copied().filter(|c| !self.dropped.contains(c)).collect();
+            subwords.features(&clean, &mut core);
+        }
+        (core, context)
+    }
+}
+
+#[pymethods]
+impl WordScorer {
+    #[new]
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (offsets, rows_at, weights, labels, dropped, unified, arabic, digit, latin, proclitics, min_stem, gazetteers, freq, padding, pieces=None, piece_scores=None, piece_clusters=None, unk_score=0.0))]
+    fn new(
+        offsets: Vec<i64>,
+        rows_at: Vec<FxHashMap<String, usize>>,
+        weights: &[u8],
+        labels: usize,
+        dropped: &str,
+        unified: FxHashMap<char, char>,
+        arabic: &str,
+        digit: &str,
+        latin: &str,
+        proclitics: Vec<String>,
+        min_stem: usize,
+        gazetteers: FxHashMap<String, Vec<String>>,
+        freq: FxHashMap<String, i64>,
+        padding: FxHashMap<String, (Vec<String>, Vec<String>)>,
+        pieces: Option<Vec<String>>,
+        piece_scores: Option<Vec<f64>>,
+        piece_clusters: Option<Vec<i64>>,
+        unk_score: f64,
+    ) -> PyResult<Self> {
+        if offsets.len() != rows_at.len() || labels == 0 || weights.len() % (8 * labels) != 0 {
+            return Err(PyValueError::new_err("one row map per offset, and weights of shape (rows, labels) as float64"));
+        }
+        let weights: Vec<f64> = weights
+            .chunks_exact(8)
+            .map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes")))
+            .collect();
+        let rows = weights.len() / labels;
+        if rows_at.iter().any(|m| m.values().any(|&r| r >= rows)) {
+            return Err(PyValueError::new_err("a feature row beyond the weights"));
+        }
+        let subwords = match (pieces, piece_scores, piece_clusters) {
+            (Some(pieces), Some(scores), Some(clusters)) => {
+                if scores.len() != pieces.len() || clusters.len() != pieces.len() {
+                    return Err(PyValueError::new_err("one score and one cluster per subword piece"));
+                }
+                let mut index = FxHashMap::default();
+                let mut prefixes = FxHashSet::default();
+                for (i, piece) in pieces.iter().enumerate() {
+                    index.insert(piece.clone(), i); // a repeated piece: the last wins, as in the Python dict
+                    let mut prefix = String::new();
+                    for c in piece.chars() {
+                        prefix.push(c);
+                        prefixes.insert(prefix.clone());
+                    }
+                }
+                let is_meta = pieces.iter().map(|p| p.as_str() == "\u{2581}").collect();
+                Some(Subwords { index, scores, clusters, prefixes, is_meta, unk_score })
+            }
+            (None, None, None) => None,
+            _ => return Err(PyValueError::new_err("subword pieces, scores and clusters go together")),
+        };
+        Ok(WordScorer {
+            at_zero: offsets.iter().map(|&o| o == 0).collect(),
+            rows_at,
+            labels,
+            weights,
+            dropped: set_of(dropped),
+            unified,
+            arabic: set_of(arabic),
+            digit: set_of(digit),
+            latin: set_of(latin),
+            proclitics: proclitics.iter().map(|p| chars_of(p)).collect(),
+            min_stem,
+            gazetteers,
+            freq,
+            padding,
+            subwords,
+        })
+    }
+
+    /// The features of one word: (at offset 0, as a neighbour).
+    fn features(&self, word: &str) -> (Vec<String>, Vec<String>) {
+        self.type_features(word)
+    }
+
+    /// Summed weights of each word at each offset: float64 (words, offsets, labels), as bytes.
+    fn scores<'py>(&self, py: Python<'py>, words: Vec<String>) -> Bound<'py, PyBytes> {
+        let labels = self.labels;
+        let per_word = self.rows_at.len() * labels;
+        let mut out = vec![0.0_f64; words.len() * per_word];
+        for (t, word) in words.iter().enumerate() {
+            let (core, context) = self.type_features(word);
+            for (oi, rows) in self.rows_at.iter().enumerate() {
+                let sums = &mut out[t * per_word + oi * labels..t * per_word + (oi + 1) * labels];
+                for feature in if self.at_zero[oi] { &core } else { &context } {
+                    if let Some(&r) = rows.get(feature) {
+                        for (sum, w) in sums.iter_mut().zip(&self.weights[r * labels..(r + 1) * labels]) {
+                            *sum += w;
+                        }
+                    }
+                }
+            }
+        }
+        let bytes: Vec<u8> = out.iter().flat_map(|v| v.to_le_bytes()).collect();
+        PyBytes::new(py, &bytes)
+    }
+}
