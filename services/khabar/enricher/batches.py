@@ -37,7 +37,7 @@ from khabar.enricher.processing import Origin, Processor
 
 log = logging.getLogger(__name__)
 
-_STOP_WAIT_S = 15.0  # longest wait for the batch in hand to commit on shutdown
+_STOP_WAIT_S = 5.0  # longest wait for the batch in hand to commit on shutdown (stopping.Worker exits at 8 s)
 
 
 class WorkerSlot:
