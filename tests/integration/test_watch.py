@@ -60,7 +60,7 @@ def as_feed(records: list[dict]) -> list[dict]:
     return [{"title": r["title"], "body": r["body"], "url": r["url"], "source": "watch"} for r in records]
 
 
-def test_killed_in_the_middle_of_a_directory_it_loses_nothing_and_sends_nothing_twice(settings, tmp_path):
+def test_killed_in_the_middle_of_a_directory_it_loses_nothing_and_resends_only_the_file_in_hand(settings, tmp_path):
     inbox, log = tmp_path / "inbox", tmp_path / "watch.log"
     inbox.mkdir()
     articles = as_feed(seed_variants(960))
@@ -78,6 +78,9 @@ def test_killed_in_the_middle_of_a_directory_it_loses_nothing_and_sends_nothing_
         stop_process(watcher)
     left = {n for n in names(inbox) | names(inbox / ".sending") if n.endswith(".jsonl")}
     assert left, "the watcher finished the directory before it was killed: nothing tested"
+    # A SIGKILL can land between the broker's ack and its entry in the journal: only the articles of the file
+    # being sent then may go out twice (README, delivery semantics).
+    half_sent = {record["id"] for path in (inbox / ".sending").glob("*.jsonl") for record in read_file(path)}
     killed_at = log.stat().st_size
     late = as_feed(seed_variants(980)[960:])
     drop(inbox, "while-down.jsonl", late)  # arrives while no watcher runs
@@ -96,7 +99,8 @@ def test_killed_in_the_middle_of_a_directory_it_loses_nothing_and_sends_nothing_
     assert names(inbox / "failed") == set()
     sent = Counter(raw_keys(settings))
     assert set(sent) == expected and len(expected) == 980
-    assert [key for key, count in sent.items() if count > 1] == []
+    twice = {key for key, count in sent.items() if count > 1}
+    assert twice <= half_sent and max(sent.values()) <= 2, sorted(twice - half_sent)
 
 
 def test_only_complete_files_are_taken_and_each_problem_is_kept_with_its_file(settings, tmp_path):

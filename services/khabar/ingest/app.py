@@ -60,12 +60,24 @@ class RawTopicSender:
         try:
             await asyncio.wait_for(send_all(), timeout)
         except TimeoutError as error:
+            await self._discard()
             raise BrokerUnavailable(f"the broker did not acknowledge within {timeout:g}s "
                                     "(KHABAR_INGEST_ACK_TIMEOUT_S)") from error
         except KafkaError as error:
             if error.retriable or isinstance(error, KafkaConnectionError):
+                await self._discard()
                 raise BrokerUnavailable(f"the broker is unavailable: {type(error).__name__}: {error}") from error
             raise
+
+    async def _discard(self) -> None:
+        """Start afresh on the next request: an idempotent aiokafka producer can stay stuck on its unacknowledged
+        batches after the broker comes back (aiokafka #1017; seen here: 503 for 90 s after a broker restart)."""
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            try:
+                await asyncio.wait_for(producer.stop(), self.settings.ingest_ack_timeout_s)
+            except (TimeoutError, KafkaError):
+                log.warning("dropped a producer with articles the broker had not acknowledged (their requests got 503)")
 
     async def _started(self) -> AIOKafkaProducer:
         async with self._starting:
