@@ -84,6 +84,19 @@ class Settings:
     max_output_bytes: int = _doc(1_000_000, "Enriched records larger than this (the broker's message limit) are dead-lettered.")
     ner_backend: str = _doc("khabar", "Entity tagger: 'khabar' (the bundled model) or 'camel' (camel-tools BERT, installed separately).")
     ner_model_path: str = _doc("", "Model directory for the 'camel' backend, or another file for the 'khabar' backend.")
+    # Stories and trending entities (khabar.stories, in the worker)
+    stories: bool = _doc(True, "Run the stories stage in the worker: near-copies grouped into stories, "
+                               "trending entities.")
+    stories_topic: str = _doc("articles.stories", "Topic of each enriched article's story (keyed by article id).")
+    trending_topic: str = _doc("entities.trending", "Topic of the top entities of each window (keyed by window end).")
+    story_horizon_s: float = _doc(604_800.0, "How far back (event time, seconds) an article can be a near-copy of "
+                                             "another: 7 days.")
+    trending_window_s: float = _doc(3600.0, "Length of a trending window, in seconds of event time.")
+    trending_step_s: float = _doc(300.0, "How often a window starts (hopping; equal to the window: tumbling).")
+    trending_baseline_windows: int = _doc(24, "Windows before the current one that make an entity's baseline for "
+                                              "its burst score.")
+    trending_top: int = _doc(20, "How many entities a window's trending record lists.")
+    trending_publish_s: float = _doc(10.0, "How often (wall clock) windows with new mentions are published.")
     # Producer
     producer_metrics_port: int = _doc(0, "If set, `khabar replay` serves its Prometheus metrics on this port.")
     producer_max_request_bytes: int = _doc(8_388_608, "Largest message the producer sends; keep it at or below the broker's message.max.bytes.")

@@ -14,8 +14,9 @@ from khabar.config import project_path
 
 SCHEMA_DIR = project_path("schemas")
 RAW, ENRICHED, DEADLETTER = "raw-article", "enriched-article", "deadletter"
+STORY, TRENDING = "article-story", "entities-trending"
 # The version each topic's records are written in (schemas/<name>.v<version>.json; their schema_version).
-VERSIONS = {RAW: 1, ENRICHED: 2, DEADLETTER: 1}
+VERSIONS = {RAW: 1, ENRICHED: 2, DEADLETTER: 1, STORY: 1, TRENDING: 1}
 
 
 class SchemaError(ValueError):

@@ -14,7 +14,8 @@ from khabar.config import Settings
 
 
 def khabar_topics(settings: Settings) -> list[str]:
-    return [settings.raw_topic, settings.enriched_topic, settings.deadletter_topic]
+    stories = [settings.stories_topic, settings.trending_topic] if settings.stories else []
+    return [settings.raw_topic, settings.enriched_topic, settings.deadletter_topic, *stories]
 
 
 def ensure_topics(settings: Settings, topics: list[str] | None = None) -> None:
