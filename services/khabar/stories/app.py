@@ -22,7 +22,7 @@ import json
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import faust
@@ -50,8 +50,8 @@ class StoriesStage:
                              key_type=bytes, key_serializer="raw", value_serializer="json")
 
         def table(name: str) -> Any:
-            return app.Table(name, default=None, partitions=self.partitions, key_serializer="json",
-                             value_serializer="json")
+            # No key or value type: Faust writes both to the changelog as JSON.
+            return app.Table(name, default=None, partitions=self.partitions)
 
         self.enriched = app.topic(settings.enriched_topic, key_type=bytes, value_type=bytes,
                                   key_serializer="raw", value_serializer="raw")
@@ -71,7 +71,7 @@ class StoriesStage:
         self.newest_t = 0.0  # the newest event time this worker has seen: expiry is relative to it
 
     def note_time(self, message: dict[str, Any]) -> None:
-        self.newest_t = max(self.newest_t, float(message.get("t") or 0.0))
+        self.newest_t = max(self.newest_t, float(message.get("t") or message.get("end") or 0.0))
 
     # -- send helpers -------------------------------------------------------------------------------------
 
@@ -100,7 +100,7 @@ class StoriesStage:
         message = event.value
         if message["kind"] == "story":  # an article's decision, recorded beside it in each band key
             for key in message["keys"]:
-                entries = self.bands[key] or []
+                entries = self.bands.get(key) or []
                 for entry in entries:
                     if entry["id"] == message["id"] and entry["story"] != message["story"]:
                         entry["story"], entry["first"] = message["story"], message["first"]
@@ -108,7 +108,8 @@ class StoriesStage:
             return
         shared: dict[str, dict[str, Any]] = {}
         for key in message["keys"]:
-            entries, changed = logic.add_to_band(self.bands[key] or [], message, self.settings.story_horizon_s)
+            entries, changed = logic.add_to_band(self.bands.get(key) or [], message,
+                                                 self.settings.story_horizon_s)
             for entry in entries:
                 if entry["id"] != message["id"]:
                     shared.setdefault(entry["id"], dict(entry, shared=0))["shared"] += 1
@@ -124,12 +125,12 @@ class StoriesStage:
     async def on_answer(self, event: Any) -> None:
         message = event.value
         article_id = message["id"]
-        done = self.assigned[article_id]
+        done = self.assigned.get(article_id)
         if done is not None:
             if message["kind"] == "article":  # redelivered: the same story again, downstream is idempotent
                 await self._publish(logic.Article.from_message(done["article"]), _story(done["story"]))
             return
-        pending = self.pending[article_id] or {"article": None, "answers": {}}
+        pending = self.pending.get(article_id) or {"article": None, "answers": {}}
         if message["kind"] == "article":
             pending["article"] = message
         else:
@@ -141,7 +142,7 @@ class StoriesStage:
         article = logic.Article.from_message(article_message)
         story = logic.decide(article, logic.merge_hits(pending["answers"].values()))
         self.assigned[article_id] = {"story": _story_dict(story), "article": article_message}
-        if self.pending[article_id] is not None:
+        if self.pending.get(article_id) is not None:
             del self.pending[article_id]
         metrics.STORY_ASSIGNMENTS.labels(str(story.duplicate_of is not None).lower()).inc()
         await self._publish(article, story)
@@ -173,19 +174,20 @@ class StoriesStage:
         horizon = (self.settings.trending_baseline_windows + 1) * self.size + self.step
         for key, name, kind, count in message["entities"]:
             bucket_key = f"{key}\x1f{bucket}"
-            articles = self.bucket_articles[bucket_key] or {}
+            articles = self.bucket_articles.get(bucket_key) or {}
             if message["id"] in articles:
                 continue  # redelivered: counted already
             articles[message["id"]] = [message["story"], count]
             self.bucket_articles[bucket_key] = articles
-            summary = self.entities[key] or {"name": name, "type": kind, "partition": partition, "buckets": {}}
+            summary = self.entities.get(key) or {"name": name, "type": kind, "partition": partition,
+                                                 "buckets": {}}
             figures = summary["buckets"].setdefault(str(bucket), [0, 0])
             figures[0] += 1
             figures[1] += count
             newest = max(int(b) for b in summary["buckets"])
             for old in [b for b in summary["buckets"] if int(b) < newest - horizon]:
                 del summary["buckets"][old]
-                if self.bucket_articles[f"{key}\x1f{old}"] is not None:
+                if self.bucket_articles.get(f"{key}\x1f{old}") is not None:
                     del self.bucket_articles[f"{key}\x1f{old}"]
             self.entities[key] = summary
             self.dirty.update(logic.window_ends(bucket, self.size, self.step))
@@ -194,7 +196,7 @@ class StoriesStage:
         articles, mentions = logic.window_articles(summary["buckets"], end, self.size, self.step)
         stories = set()
         for bucket in logic.window_buckets(end, self.size, self.step):
-            for story, _ in (self.bucket_articles[f"{key}\x1f{bucket}"] or {}).values():
+            for story, _ in (self.bucket_articles.get(f"{key}\x1f{bucket}") or {}).values():
                 stories.add(story)
         base = logic.baseline(summary["buckets"], end, self.size, self.step, self.settings.trending_baseline_windows)
         return {"key": key, "name": summary["name"], "type": summary["type"], "articles": articles,
@@ -214,10 +216,10 @@ class StoriesStage:
             for key, summary in local:
                 articles, mentions = logic.window_articles(summary["buckets"], end, self.size, self.step)
                 if articles:
-                    ranked.append((articles, mentions, key))
-            top = heapq.nlargest(self.settings.trending_top, ranked)
+                    ranked.append((-articles, -mentions, key))  # the order of logic.merge_window
+            top = heapq.nsmallest(self.settings.trending_top, ranked)
             if top:
-                figures = [self._entity_figures(key, self.entities[key], end) for _, _, key in top]
+                figures = [self._entity_figures(key, self.entities.get(key), end) for _, _, key in top]
                 await self._send(self.windows_topic, str(end), {"end": end, "entities": figures})
 
     def mark_recovered_windows_dirty(self) -> None:
@@ -232,7 +234,7 @@ class StoriesStage:
     async def on_window(self, event: Any) -> None:
         message = event.value
         key = str(message["end"])
-        merged = logic.merge_window(self.windows[key] or {}, message["entities"], 5 * self.settings.trending_top)
+        merged = logic.merge_window(self.windows.get(key) or {}, message["entities"], 5 * self.settings.trending_top)
         self.windows[key] = merged
         end = int(message["end"])
         top = list(merged.values())[: self.settings.trending_top]
@@ -245,7 +247,6 @@ class StoriesStage:
         if end >= self.latest_published:
             self.latest_published = end
             _export(top, end)
-        self.newest_t = max(self.newest_t, float(end))
         self._maybe_sweep(self.windows, event.message.partition, self._window_expired)
 
     # -- expiry -------------------------------------------------------------------------------------------
@@ -307,28 +308,23 @@ def register_stories(app: faust.App, settings: Settings) -> StoriesStage | None:
         async for value in stream:
             await stage.on_enriched(value)
 
-    @app.agent(stage.bands_topic, name="stories-bands")
-    async def bands(stream: Any) -> None:
-        async for event in stream.events():
-            stage.note_time(event.value)
-            await stage.on_band(event)
+    def agent(topic: Any, name: str, handle: Callable[[Any], Awaitable[None]]) -> None:
+        async def consume(stream: Any) -> None:
+            async for event in stream.events():
+                try:
+                    stage.note_time(event.value)
+                    await handle(event)
+                except Exception:  # a bug on one message must cost that message, not the stage
+                    metrics.STAGE_ERRORS.labels(name).inc()
+                    log.exception("stories: %s failed on %s[%d]@%d", name, event.message.topic,
+                                  event.message.partition, event.message.offset)
 
-    @app.agent(stage.answers_topic, name="stories-answers")
-    async def answers(stream: Any) -> None:
-        async for event in stream.events():
-            stage.note_time(event.value)
-            await stage.on_answer(event)
+        app.agent(topic, name=f"stories-{name}")(consume)
 
-    @app.agent(stage.mentions_topic, name="stories-mentions")
-    async def mentions(stream: Any) -> None:
-        async for event in stream.events():
-            stage.note_time(event.value)
-            await stage.on_mentions(event)
-
-    @app.agent(stage.windows_topic, name="stories-windows")
-    async def windows(stream: Any) -> None:
-        async for event in stream.events():
-            await stage.on_window(event)
+    agent(stage.bands_topic, "bands", stage.on_band)
+    agent(stage.answers_topic, "answers", stage.on_answer)
+    agent(stage.mentions_topic, "mentions", stage.on_mentions)
+    agent(stage.windows_topic, "windows", stage.on_window)
 
     @app.timer(settings.trending_publish_s)
     async def publish_trending() -> None:

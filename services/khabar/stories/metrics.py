@@ -21,3 +21,6 @@ TRENDING_WINDOW_END = Gauge("khabar_trending_window_end_timestamp_seconds",
 TABLE_RECOVERY_SECONDS = Gauge("khabar_stories_recovery_seconds",
                                "Seconds from partitions assigned to the stories tables recovered from their "
                                "changelogs, at the latest rebalance.")
+STAGE_ERRORS = Counter("khabar_stories_errors_total",
+                       "Internal messages of the stories stage that failed (logged with the traceback), by agent.",
+                       ["agent"])
