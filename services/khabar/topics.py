@@ -14,7 +14,10 @@ from khabar.config import Settings
 
 
 def khabar_topics(settings: Settings) -> list[str]:
-    stories = [settings.stories_topic, settings.trending_topic] if settings.stories else []
+    from khabar.stories.logic import INTERNAL_TOPICS, internal_topic
+
+    stories = [settings.stories_topic, settings.trending_topic,
+               *(internal_topic(settings.app_id, name) for name in INTERNAL_TOPICS)] if settings.stories else []
     return [settings.raw_topic, settings.enriched_topic, settings.deadletter_topic, *stories]
 
 

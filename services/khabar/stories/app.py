@@ -46,7 +46,7 @@ class StoriesStage:
         self.size, self.step = settings.trending_window_s, settings.trending_step_s
 
         def internal(name: str) -> Any:
-            return app.topic(f"{settings.app_id}-{name}", partitions=self.partitions, internal=True,
+            return app.topic(logic.internal_topic(settings.app_id, name), partitions=self.partitions, internal=True,
                              key_type=bytes, key_serializer="raw", value_serializer="json")
 
         def table(name: str) -> Any:
@@ -55,8 +55,8 @@ class StoriesStage:
 
         self.enriched = app.topic(settings.enriched_topic, key_type=bytes, value_type=bytes,
                                   key_serializer="raw", value_serializer="raw")
-        self.bands_topic, self.answers_topic = internal("story-bands"), internal("story-answers")
-        self.mentions_topic, self.windows_topic = internal("trending-mentions"), internal("trending-windows")
+        self.bands_topic, self.answers_topic, self.mentions_topic, self.windows_topic = (
+            internal(name) for name in logic.INTERNAL_TOPICS)
         self.stories_out = app.topic(settings.stories_topic, key_serializer="raw", value_serializer="raw")
         self.trending_out = app.topic(settings.trending_topic, key_serializer="raw", value_serializer="raw")
         self.bands = table("story_bands")  # band key -> [{id, t, source, story, first}]

@@ -20,6 +20,15 @@ from khabar.text import minhash
 _SPACES = re.compile(r"\s+")
 
 
+# The stage's internal topics, each named after the app id: created with the public topics before the worker
+# starts, since a worker whose consumer subscribed before Faust created them was never assigned their partitions.
+INTERNAL_TOPICS = ("story-bands", "story-answers", "trending-mentions", "trending-windows")
+
+
+def internal_topic(app_id: str, name: str) -> str:
+    return f"{app_id}-{name}"
+
+
 def partition_of(key: str, partitions: int) -> int:
     """The partition of a key on the stage's internal topics (crc32: the same in every process)."""
     return zlib.crc32(key.encode("utf-8")) % partitions
