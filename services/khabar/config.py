@@ -84,9 +84,8 @@ class Settings:
     max_output_bytes: int = _doc(1_000_000, "Enriched records larger than this (the broker's message limit) are dead-lettered.")
     ner_backend: str = _doc("khabar", "Entity tagger: 'khabar' (the bundled model) or 'camel' (camel-tools BERT, installed separately).")
     ner_model_path: str = _doc("", "Model directory for the 'camel' backend, or another file for the 'khabar' backend.")
-    # Stories and trending entities (khabar.stories, in the worker)
-    stories: bool = _doc(True, "Run the stories stage in the worker: near-copies grouped into stories, "
-                               "trending entities.")
+    # Stories and trending entities (`khabar stories`)
+    stories_port: int = _doc(6067, "Port of `khabar stories`' HTTP server: /metrics, /healthz, /readyz.")
     stories_topic: str = _doc("articles.stories", "Topic of each enriched article's story (keyed by article id).")
     trending_topic: str = _doc("entities.trending", "Topic of the top entities of each window (keyed by window end).")
     story_horizon_s: float = _doc(604_800.0, "How far back (event time, seconds) an article can be a near-copy of "

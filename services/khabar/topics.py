@@ -14,11 +14,7 @@ from khabar.config import Settings
 
 
 def khabar_topics(settings: Settings) -> list[str]:
-    from khabar.stories.logic import INTERNAL_TOPICS, internal_topic
-
-    stories = [settings.stories_topic, settings.trending_topic,
-               *(internal_topic(settings.app_id, name) for name in INTERNAL_TOPICS)] if settings.stories else []
-    return [settings.raw_topic, settings.enriched_topic, settings.deadletter_topic, *stories]
+    return [settings.raw_topic, settings.enriched_topic, settings.deadletter_topic]
 
 
 def ensure_topics(settings: Settings, topics: list[str] | None = None) -> None:

@@ -1,4 +1,5 @@
-"""The stories stage on the real broker: near-copies across two workers, trending counts exact after a SIGKILL,
+"""The stories stage (`khabar stories`, beside an enrichment worker) on the real broker: near-copies across two
+stories processes, trending counts exact after a SIGKILL,
 state recovered from the changelogs after a restart."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pytest
 from khabar.config import Settings
 from khabar.local.worker import WorkerProcess
 from khabar.producer.replay import Replayer
+from khabar.stories.logic import stories_topics
 from khabar.topics import ensure_topics
 from support.kafka import free_port
 from support.stories import START, distinct_articles, latest_story, near_copies, read_topics, recount
@@ -28,11 +30,14 @@ def stories_settings(settings: Settings) -> Settings:
     run = settings.app_id.rsplit("-", 1)[-1]
     stories = settings.replace(stories_topic=f"stories-{run}", trending_topic=f"trending-{run}", trending_publish_s=1.0)
     ensure_topics(stories)
+    ensure_topics(stories, stories_topics(stories))
     return stories
 
 
 def start(settings: Settings, log: Path) -> WorkerProcess:
-    return WorkerProcess(settings.replace(worker_port=free_port()), log).start()
+    """A `khabar stories` process (the enricher runs beside it: the `worker` fixture)."""
+    port = free_port()
+    return WorkerProcess(settings.replace(worker_port=port, stories_port=port), log, command="stories").start()
 
 
 def send(settings: Settings, records: list[dict]) -> None:
@@ -79,7 +84,8 @@ def trending_matches_recount(settings: Settings, ids: set[str], timeout: float =
     return dict(expected), stories, len(enriched) - len({x["id"] for x in enriched})
 
 
-def test_near_copies_are_found_across_two_worker_processes(stories_settings: Settings, tmp_path: Path):
+def test_near_copies_are_found_across_two_worker_processes(stories_settings: Settings, worker: WorkerProcess,
+                                                                    tmp_path: Path) -> None:
     first = start(stories_settings, tmp_path / "first.log")
     second = start(stories_settings, tmp_path / "second.log")
     try:
@@ -102,18 +108,19 @@ def test_near_copies_are_found_across_two_worker_processes(stories_settings: Set
         first.stop()
 
 
-def test_trending_counts_equal_a_recount_after_a_sigkill_and_restart(stories_settings: Settings, tmp_path: Path):
+def test_trending_counts_equal_a_recount_after_a_sigkill_and_restart(stories_settings: Settings, worker: WorkerProcess,
+                                                                    tmp_path: Path) -> None:
     copies, others = near_copies(10), distinct_articles(50, first_second=20)
     articles = copies + others
     ids = {r["id"] for r in articles}
-    worker = start(stories_settings, tmp_path / "before.log")
+    stage = start(stories_settings, tmp_path / "before.log")
     try:
         send(stories_settings, articles)
         # Killed once the first stories came out, with most articles still on their way through the stages.
         read_topics(stories_settings, [stories_settings.stories_topic],
                     lambda r: len(r[stories_settings.stories_topic]) >= 5, 60)
     finally:
-        worker.kill()
+        stage.kill()
     restarted = start(stories_settings, tmp_path / "after.log")
     try:
         expected, stories, redelivered = trending_matches_recount(stories_settings, ids)
@@ -125,15 +132,16 @@ def test_trending_counts_equal_a_recount_after_a_sigkill_and_restart(stories_set
         restarted.stop()
 
 
-def test_state_is_recovered_from_the_changelogs_after_a_restart(stories_settings: Settings, tmp_path: Path):
+def test_state_is_recovered_from_the_changelogs_after_a_restart(stories_settings: Settings, worker: WorkerProcess,
+                                                                    tmp_path: Path) -> None:
     copies, others = near_copies(4), distinct_articles(10, first_second=20)
     before = copies[:2] + others
-    worker = start(stories_settings, tmp_path / "before.log")
+    stage = start(stories_settings, tmp_path / "before.log")
     try:
         send(stories_settings, before)
         stories_of(stories_settings, {r["id"] for r in before})
     finally:
-        worker.stop()  # a clean stop commits every offset: nothing is redelivered, the state can only be recovered
+        stage.stop()  # a clean stop commits every offset: nothing is redelivered, the state can only be recovered
     restarted = start(stories_settings, tmp_path / "after.log")
     try:
         send(stories_settings, copies[2:])

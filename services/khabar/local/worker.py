@@ -22,7 +22,8 @@ class WorkerError(RuntimeError):
 
 
 class WorkerProcess:
-    def __init__(self, settings: Settings, log_path: Path | None = None) -> None:
+    def __init__(self, settings: Settings, log_path: Path | None = None, command: str = "worker") -> None:
+        self.command = command  # or "stories": served on the same settings' worker_port
         self.settings = settings
         self.log_path = log_path or settings.state_dir / "logs" / "worker.log"
         self.process: subprocess.Popen[bytes] | None = None
@@ -37,7 +38,7 @@ class WorkerProcess:
         with open(self.log_path, "ab") as log:
             # Its own session: a Ctrl-C in the terminal reaches us, and we stop the worker in order.
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "khabar", "worker", "--loglevel", "info"],
+                [sys.executable, "-m", "khabar", self.command, "--loglevel", "info"],
                 start_new_session=True,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -26,8 +26,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import faust
+from faust.sensors.prometheus import setup_prometheus_sensors
 
-from khabar import schemas
+from khabar import __version__, kafka_clients, schemas
 from khabar.config import Settings
 from khabar.stories import logic, metrics
 from khabar.text.minhash import MinHasher
@@ -46,7 +47,7 @@ class StoriesStage:
         self.size, self.step = settings.trending_window_s, settings.trending_step_s
 
         def internal(name: str) -> Any:
-            return app.topic(logic.internal_topic(settings.app_id, name), partitions=self.partitions, internal=True,
+            return app.topic(logic.internal_topic(settings, name), partitions=self.partitions, internal=True,
                              key_type=bytes, key_serializer="raw", value_serializer="json")
 
         def table(name: str) -> Any:
@@ -297,10 +298,8 @@ def _export(entities: list[dict[str, Any]], end: int) -> None:
     metrics.TRENDING_WINDOW_END.set(end)
 
 
-def register_stories(app: faust.App, settings: Settings) -> StoriesStage | None:
-    """Add the stories stage's topics, tables, agents and timer to the worker's app (when settings.stories)."""
-    if not settings.stories:
-        return None
+def register_stories(app: faust.App, settings: Settings) -> StoriesStage:
+    """Add the stories stage's topics, tables, agents and timer to a Faust app."""
     stage = StoriesStage(app, settings)
 
     @app.agent(stage.enriched, name="stories-articles")
@@ -346,3 +345,45 @@ def register_stories(app: faust.App, settings: Settings) -> StoriesStage | None:
 
     stage.entities.on_recover(on_recovered)
     return stage
+
+
+def create_stories_app(settings: Settings) -> faust.App:
+    """`khabar stories`: a Faust app of its own (the enricher's batch loop runs without Faust's consumer)."""
+    datadir = settings.state_dir / "stories"
+    datadir.mkdir(parents=True, exist_ok=True)  # Faust does not create its datadir
+    app = faust.App(
+        logic.app_id(settings),
+        broker=settings.kafka_url,
+        broker_credentials=kafka_clients.faust_credentials(settings),
+        topic_replication_factor=settings.replication_factor,
+        autodiscover=False,
+        datadir=str(datadir),
+        topic_partitions=settings.topic_partitions,
+        consumer_auto_offset_reset="earliest",
+        broker_session_timeout=settings.session_timeout_s,
+        web_host=settings.worker_host,
+        web_bind=settings.worker_host,  # Faust binds web_bind, 0.0.0.0 by default
+        web_port=settings.stories_port,
+        web_in_thread=False,
+    )
+    setup_prometheus_sensors(app, pattern="/metrics", name_prefix="faust")
+    register_stories(app, settings)
+
+    @app.page("/healthz")
+    async def healthz(web: Any, request: Any) -> Any:
+        return web.json({"status": "alive", "version": __version__})
+
+    @app.page("/readyz")
+    async def readyz(web: Any, request: Any) -> Any:
+        """Ready when this process owns enriched-topic partitions and its tables are recovered."""
+        assigned = sorted(tp.partition for tp in app.consumer.assignment() if tp.topic == settings.enriched_topic) \
+            if app.consumer is not None else []
+        ready = bool(assigned) and not app.in_recovery
+        return web.json({"ready": ready, "partitions": assigned}, status=200 if ready else 503)
+
+    return app
+
+
+def run_stories(settings: Settings, loglevel: str = "warning") -> None:
+    app = create_stories_app(settings)
+    faust.Worker(app, loglevel=loglevel, quiet=True).execute_from_commandline()

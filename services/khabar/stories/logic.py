@@ -15,18 +15,30 @@ from datetime import UTC, datetime
 from typing import Any
 
 from khabar import schemas
+from khabar.config import Settings
 from khabar.text import minhash
 
 _SPACES = re.compile(r"\s+")
 
 
-# The stage's internal topics, each named after the app id: created with the public topics before the worker
+# The stage's internal topics, each named after its app id: created with the public topics before the stage
 # starts, since a worker whose consumer subscribed before Faust created them was never assigned their partitions.
 INTERNAL_TOPICS = ("story-bands", "story-answers", "trending-mentions", "trending-windows")
 
 
-def internal_topic(app_id: str, name: str) -> str:
-    return f"{app_id}-{name}"
+def app_id(settings: Settings) -> str:
+    """The stage's Faust app id and consumer group: the enricher's, suffixed."""
+    return f"{settings.app_id}-stories"
+
+
+def internal_topic(settings: Settings, name: str) -> str:
+    return f"{app_id(settings)}-{name}"
+
+
+def stories_topics(settings: Settings) -> list[str]:
+    """Every topic the stage reads or writes, but the changelogs (Faust creates those, compacted)."""
+    return [settings.enriched_topic, settings.stories_topic, settings.trending_topic,
+            *(internal_topic(settings, name) for name in INTERNAL_TOPICS)]
 
 
 def partition_of(key: str, partitions: int) -> int:
