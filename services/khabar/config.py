@@ -92,6 +92,18 @@ class Settings:
     desk_backlog: int = _doc(200, "Records per partition the desk reads back on start, to fill the page.")
     desk_metrics_urls: str = _doc("", "Comma-separated /metrics URLs of the workers; default: the local worker's.")
     desk_trend_window_s: float = _doc(3600.0, "Trending entities count the articles of this many seconds (event time).")
+    # Stories and trending entities (`khabar stories`)
+    stories_port: int = _doc(6069, "Port of `khabar stories`' HTTP server: /metrics, /healthz, /readyz.")
+    stories_topic: str = _doc("articles.stories", "Topic of each enriched article's story (keyed by article id).")
+    trending_topic: str = _doc("entities.trending", "Topic of the top entities of each window (keyed by window end).")
+    story_horizon_s: float = _doc(604_800.0, "How far back (event time, seconds) an article can be a near-copy of "
+                                             "another: 7 days.")
+    trending_window_s: float = _doc(3600.0, "Length of a trending window, in seconds of event time.")
+    trending_step_s: float = _doc(300.0, "How often a window starts (hopping; equal to the window: tumbling).")
+    trending_baseline_windows: int = _doc(24, "Windows before the current one that make an entity's baseline for "
+                                              "its burst score.")
+    trending_top: int = _doc(20, "How many entities a window's trending record lists.")
+    trending_publish_s: float = _doc(10.0, "How often (wall clock) windows with new mentions are published.")
     # Producer
     producer_metrics_port: int = _doc(0, "If set, `khabar replay` serves its Prometheus metrics on this port.")
     producer_max_request_bytes: int = _doc(8_388_608, "Largest message the producer sends; keep it at or below the broker's message.max.bytes.")

@@ -15,10 +15,11 @@ from khabar.config import project_path
 
 SCHEMA_DIR = project_path("schemas")
 RAW, ENRICHED, DEADLETTER = "raw-article", "enriched-article", "deadletter"
+STORY, TRENDING = "article-story", "entities-trending"
 # The version each topic's records are written in (schemas/<name>.v<version>.json; their schema_version).
-VERSIONS = {RAW: 1, ENRICHED: 3, DEADLETTER: 1}
+VERSIONS = {RAW: 1, ENRICHED: 3, DEADLETTER: 1, STORY: 1, TRENDING: 1}
 # Older versions a worker can still be told to write (KHABAR_ENRICHED_SCHEMA_VERSION) for consumers not yet moved.
-SUPPORTED = {RAW: (1,), ENRICHED: (2, 3), DEADLETTER: (1,)}
+SUPPORTED = {RAW: (1,), ENRICHED: (2, 3), DEADLETTER: (1,), STORY: (1,), TRENDING: (1,)}
 
 
 class SchemaError(ValueError):

@@ -184,3 +184,33 @@ def pipeline(settings: Settings, as_json: bool, count: int, soak: bool, soak_art
             broker.down()
     result.update(machine())
     _print(result, as_json)
+
+
+@bench.command("stories")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--days", default=7, show_default=True, help="How many daily SaudiNewsNet files (a week: 7).")
+@click.option("--articles", "limit", default=None, type=int, help="At most this many articles.")
+@click.pass_obj
+def stories(settings: Settings, as_json: bool, days: int, limit: int | None) -> None:
+    """Near-duplicate detector (MinHash/LSH) against exact shingle Jaccard: precision, recall, copies found."""
+    from khabar.stories.evaluation import evaluate
+    from khabar.text.corpus import SAUDINEWSNET, saudinewsnet_documents
+    from khabar.text.normalise import normalise_document
+
+    say = _progress()
+    documents = list(saudinewsnet_documents(settings.shared_dir, limit, days=days))
+    if not documents:
+        raise click.ClickException(f"no SaudiNewsNet articles in {settings.shared_dir / SAUDINEWSNET}: "
+                                   "set KHABAR_SHARED_DIR to the shared data folder")
+    say(f"{len(documents)} articles from {days} day(s): normalising ...")
+    tokens = [[token.norm for token in normalise_document(document).tokens] for document in documents]
+    say("scoring the detector against exact Jaccard ...")
+    report = evaluate(tokens)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False))
+        return
+    detector = report["detector"]
+    click.echo(f"{report['articles']} articles, {report['true_pairs']} near-copy pairs by exact Jaccard >= "
+               f"{report['parameters']['threshold']}: precision {detector['precision']}, recall {detector['recall']}")
+    for name, scores in report["rules"].items():
+        click.echo(f"  {name:50} precision {scores['precision']:.4f}  recall {scores['recall']:.4f}")

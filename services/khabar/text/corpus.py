@@ -10,11 +10,11 @@ from pathlib import Path
 SAUDINEWSNET = Path("data") / "articles" / "saudinewsnet"  # under the shared data folder
 
 
-def saudinewsnet_documents(shared_dir: Path, limit: int | None = None) -> Iterator[str]:
+def saudinewsnet_documents(shared_dir: Path, limit: int | None = None, days: int | None = None) -> Iterator[str]:
     """Documents as the pipeline composes them (title + blank line + content), in file order; `shared_dir` is
-    the shared data folder (Settings.shared_dir)."""
+    the shared data folder (Settings.shared_dir); `days`: only the first that many daily files."""
     count = 0
-    for path in sorted((shared_dir / SAUDINEWSNET).glob("*.zip")):
+    for path in sorted((shared_dir / SAUDINEWSNET).glob("*.zip"))[:days]:
         with zipfile.ZipFile(path) as archive:
             for name in archive.namelist():
                 for article in json.loads(archive.read(name)):

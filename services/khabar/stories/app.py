@@ -1,0 +1,389 @@
+"""The stories stage on the worker's Faust app: near-copies clustered into stories, trending entities.
+
+    articles.enriched --(band keys, by band-key partition)--> <app>-story-bands      table story_bands
+                      --(the article, by article id)-------> <app>-story-answers    table story_pending,
+    story-bands --(candidates sharing a band)---------------> story-answers          table story_assigned
+    story-answers --> articles.stories (key: article id); the story back to its band keys;
+                  --(mentions, by entity partition)--------> <app>-trending-mentions  tables trending_*
+    trending-mentions --(each worker's top per window, timer)--> <app>-trending-windows  table trending_windows
+    trending-windows --> entities.trending (key: window end) and the Prometheus gauges
+
+Every table is a Faust table with a changelog topic, partitioned like the internal topic that feeds it, so that
+state scales with the workers and is recovered after a restart. Each internal message goes to the partition that
+`logic.partition_of` gives its key; the tables keep their keys in the partition of the message that wrote them.
+Redelivery is harmless: a band stores an article id once, a decided article's story is re-sent as it was, and
+trending counts distinct article ids.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import faust
+from faust.sensors.prometheus import setup_prometheus_sensors
+
+from khabar import __version__, kafka_clients, schemas
+from khabar.config import Settings
+from khabar.stories import logic, metrics
+from khabar.text.minhash import MinHasher
+
+log = logging.getLogger(__name__)
+
+# Sweep a partition's expired keys every this many messages of it: a full scan of its keys each time.
+_SWEEP_EVERY = 2000
+
+
+class StoriesStage:
+    def __init__(self, app: faust.App, settings: Settings) -> None:
+        self.app, self.settings = app, settings
+        self.partitions = settings.topic_partitions
+        self.hasher = MinHasher()
+        self.size, self.step = settings.trending_window_s, settings.trending_step_s
+
+        def internal(name: str) -> Any:
+            return app.topic(logic.internal_topic(settings, name), partitions=self.partitions, internal=True,
+                             key_type=bytes, key_serializer="raw", value_serializer="json")
+
+        def table(name: str) -> Any:
+            # No key or value type: Faust writes both to the changelog as JSON.
+            return app.Table(name, default=None, partitions=self.partitions)
+
+        self.enriched = app.topic(settings.enriched_topic, key_type=bytes, value_type=bytes,
+                                  key_serializer="raw", value_serializer="raw")
+        self.bands_topic, self.answers_topic, self.mentions_topic, self.windows_topic = (
+            internal(name) for name in logic.INTERNAL_TOPICS)
+        self.stories_out = app.topic(settings.stories_topic, key_serializer="raw", value_serializer="raw")
+        self.trending_out = app.topic(settings.trending_topic, key_serializer="raw", value_serializer="raw")
+        self.bands = table("story_bands")  # band key -> [{id, t, source, story, first}]
+        self.pending = table("story_pending")  # article id -> {article, answers: {partition: hits}}
+        self.assigned = table("story_assigned")  # article id -> {story, article}
+        self.bucket_articles = table("trending_bucket_articles")  # "entity\x1fbucket" -> {article id: [story, n]}
+        self.entities = table("trending_entities")  # entity -> {name, type, partition, buckets: {bucket: [a, m]}}
+        self.windows = table("trending_windows")  # window end -> {entity: figures}
+        self.dirty: set[int] = set()  # window ends with new mentions, not yet published by this worker
+        self.seen: dict[tuple[str, int], int] = defaultdict(int)  # (table, partition) -> messages since a sweep
+        self.latest_published = 0
+        self.newest_t = 0.0  # the newest event time this worker has seen: expiry is relative to it
+
+    def note_time(self, message: dict[str, Any]) -> None:
+        self.newest_t = max(self.newest_t, float(message.get("t") or message.get("end") or 0.0))
+
+    # -- send helpers -------------------------------------------------------------------------------------
+
+    async def _send(self, topic: Any, key: str, value: dict, partition: int | None = None) -> None:
+        partition = logic.partition_of(key, self.partitions) if partition is None else partition
+        await topic.send(key=key.encode(), value=value, partition=partition)
+
+    # -- 1: enriched records in ---------------------------------------------------------------------------
+
+    async def on_enriched(self, value: bytes) -> None:
+        try:
+            article = logic.Article.of(json.loads(value), self.hasher, self.partitions)
+        except (ValueError, KeyError, TypeError) as error:
+            metrics.STORY_UNREADABLE.inc()
+            log.warning("stories: skipped an enriched record it cannot read: %s", error)
+            return
+        await self._send(self.answers_topic, article.id, article.to_message())
+        for partition, keys in article.bands.items():
+            await self._send(self.bands_topic, article.id, {"kind": "add", "id": article.id, "t": article.t,
+                                                            "source": article.source, "keys": keys},
+                             partition=int(partition))
+
+    # -- 2: band keys -------------------------------------------------------------------------------------
+
+    async def on_band(self, event: Any) -> None:
+        message = event.value
+        if message["kind"] == "story":  # an article's decision, recorded beside it in each band key
+            for key in message["keys"]:
+                entries = self.bands.get(key) or []
+                for entry in entries:
+                    if entry["id"] == message["id"] and entry["story"] != message["story"]:
+                        entry["story"], entry["first"] = message["story"], message["first"]
+                        self.bands[key] = entries
+            return
+        shared: dict[str, dict[str, Any]] = {}
+        for key in message["keys"]:
+            entries, changed = logic.add_to_band(self.bands.get(key) or [], message,
+                                                 self.settings.story_horizon_s)
+            for entry in entries:
+                if entry["id"] != message["id"]:
+                    shared.setdefault(entry["id"], dict(entry, shared=0))["shared"] += 1
+            if changed:
+                self.bands[key] = entries
+        await self._send(self.answers_topic, message["id"],
+                         {"kind": "answer", "id": message["id"], "partition": event.message.partition,
+                          "hits": list(shared.values())})
+        self._maybe_sweep(self.bands, event.message.partition, self._band_expired)
+
+    # -- 3: decisions -------------------------------------------------------------------------------------
+
+    async def on_answer(self, event: Any) -> None:
+        message = event.value
+        article_id = message["id"]
+        done = self.assigned.get(article_id)
+        if done is not None:
+            if message["kind"] == "article":  # redelivered: the same story again, downstream is idempotent
+                await self._publish(logic.Article.from_message(done["article"]), _story(done["story"]))
+            return
+        pending = self.pending.get(article_id) or {"article": None, "answers": {}}
+        if message["kind"] == "article":
+            pending["article"] = message
+        else:
+            pending["answers"][str(message["partition"])] = message["hits"]
+        article_message = pending["article"]
+        if article_message is None or set(article_message["bands"]) - set(pending["answers"]):
+            self.pending[article_id] = pending
+            return
+        article = logic.Article.from_message(article_message)
+        story = logic.decide(article, logic.merge_hits(pending["answers"].values()))
+        self.assigned[article_id] = {"story": _story_dict(story), "article": article_message}
+        if self.pending.get(article_id) is not None:
+            del self.pending[article_id]
+        metrics.STORY_ASSIGNMENTS.labels(str(story.duplicate_of is not None).lower()).inc()
+        await self._publish(article, story)
+        self._maybe_sweep(self.assigned, event.message.partition, self._article_expired)
+        self._maybe_sweep(self.pending, event.message.partition, self._article_expired)
+
+    async def _publish(self, article: logic.Article, story: logic.Story) -> None:
+        record = {"schema_version": schemas.VERSIONS[schemas.STORY], "id": article.id, "source": article.source,
+                  "time": logic.moment(article.t), "story": story.to_dict(), "assigned_at": schemas.timestamp()}
+        schemas.validate(schemas.STORY, record)
+        await self.stories_out.send(key=article.id.encode(), value=schemas.encode(record))
+        first = {"source": story.first_source, "t": story.first_t}
+        for partition, keys in article.bands.items():
+            await self._send(self.bands_topic, article.id, {"kind": "story", "id": article.id, "story": story.id,
+                                                            "first": first, "keys": keys}, partition=int(partition))
+        by_partition: dict[int, list[list[Any]]] = defaultdict(list)
+        for entity in article.entities:
+            by_partition[logic.partition_of(entity[0], self.partitions)].append(entity)
+        for entity_partition, entities in by_partition.items():
+            await self._send(self.mentions_topic, article.id, {"id": article.id, "story": story.id, "t": article.t,
+                                                               "entities": entities}, partition=entity_partition)
+
+    # -- 4: trending counts, by entity --------------------------------------------------------------------
+
+    async def on_mentions(self, event: Any) -> None:
+        message = event.value
+        partition = event.message.partition
+        bucket = logic.bucket_of(message["t"], self.step)
+        horizon = (self.settings.trending_baseline_windows + 1) * self.size + self.step
+        for key, name, kind, count in message["entities"]:
+            bucket_key = f"{key}\x1f{bucket}"
+            articles = self.bucket_articles.get(bucket_key) or {}
+            if message["id"] in articles:
+                continue  # redelivered: counted already
+            articles[message["id"]] = [message["story"], count]
+            self.bucket_articles[bucket_key] = articles
+            summary = self.entities.get(key) or {"name": name, "type": kind, "partition": partition,
+                                                 "buckets": {}}
+            figures = summary["buckets"].setdefault(str(bucket), [0, 0])
+            figures[0] += 1
+            figures[1] += count
+            newest = max(int(b) for b in summary["buckets"])
+            for old in [b for b in summary["buckets"] if int(b) < newest - horizon]:
+                del summary["buckets"][old]
+                if self.bucket_articles.get(f"{key}\x1f{old}") is not None:
+                    del self.bucket_articles[f"{key}\x1f{old}"]
+            self.entities[key] = summary
+            self.dirty.update(logic.window_ends(bucket, self.size, self.step))
+
+    def _entity_figures(self, key: str, summary: dict[str, Any], end: int) -> dict[str, Any]:
+        articles, mentions = logic.window_articles(summary["buckets"], end, self.size, self.step)
+        stories = set()
+        for bucket in logic.window_buckets(end, self.size, self.step):
+            for story, _ in (self.bucket_articles.get(f"{key}\x1f{bucket}") or {}).values():
+                stories.add(story)
+        base = logic.baseline(summary["buckets"], end, self.size, self.step, self.settings.trending_baseline_windows)
+        return {"key": key, "name": summary["name"], "type": summary["type"], "articles": articles,
+                "stories": len(stories), "mentions": mentions, "baseline": round(base, 3),
+                "burst": logic.burst_score(articles, base)}
+
+    async def publish_local_tops(self) -> None:
+        """Each dirty window's top entities among those this worker owns, to the window's partition."""
+        if not self.dirty or self.app.consumer is None:
+            return
+        topic = self.mentions_topic.get_topic_name()
+        owned = {tp.partition for tp in self.app.consumer.assignment() if tp.topic == topic}
+        ends, self.dirty = sorted(self.dirty), set()
+        local = [(key, summary) for key, summary in self.entities.items() if summary["partition"] in owned]
+        for end in ends:
+            ranked = []
+            for key, summary in local:
+                articles, mentions = logic.window_articles(summary["buckets"], end, self.size, self.step)
+                if articles:
+                    ranked.append((-articles, -mentions, key))  # the order of logic.merge_window
+            top = heapq.nsmallest(self.settings.trending_top, ranked)
+            if top:
+                figures = [self._entity_figures(key, self.entities.get(key), end) for _, _, key in top]
+                await self._send(self.windows_topic, str(end), {"end": end, "entities": figures})
+
+    def mark_recovered_windows_dirty(self) -> None:
+        """After a restart the in-memory list of unpublished windows is gone: the windows around each owned
+        entity's newest bucket are published again (the counts come from the recovered tables)."""
+        for summary in self.entities.values():
+            if summary["buckets"]:
+                self.dirty.update(logic.window_ends(max(int(b) for b in summary["buckets"]), self.size, self.step))
+
+    # -- 5: one window's top entities ---------------------------------------------------------------------
+
+    async def on_window(self, event: Any) -> None:
+        message = event.value
+        key = str(message["end"])
+        merged = logic.merge_window(self.windows.get(key) or {}, message["entities"], 5 * self.settings.trending_top)
+        self.windows[key] = merged
+        end = int(message["end"])
+        top = list(merged.values())[: self.settings.trending_top]
+        record = {"schema_version": schemas.VERSIONS[schemas.TRENDING],
+                  "window": {"start": logic.moment(end - self.size), "end": logic.moment(end),
+                             "size_s": self.size, "step_s": self.step},
+                  "entities": top, "published_at": schemas.timestamp()}
+        schemas.validate(schemas.TRENDING, record)
+        await self.trending_out.send(key=logic.moment(end).encode(), value=schemas.encode(record))
+        if end >= self.latest_published:
+            self.latest_published = end
+            _export(top, end)
+        self._maybe_sweep(self.windows, event.message.partition, self._window_expired)
+
+    # -- expiry -------------------------------------------------------------------------------------------
+
+    def _maybe_sweep(self, table: Any, partition: int, expired: Callable[[str, Any], bool]) -> None:
+        """Every _SWEEP_EVERY messages of a partition, delete that partition's expired keys: inside an event of
+        the same partition, as a table write must be (a full scan of the table, hence not on every message)."""
+        counter = (table.name, partition)
+        self.seen[counter] += 1
+        if self.seen[counter] < _SWEEP_EVERY:
+            return
+        self.seen[counter] = 0
+        doomed = [key for key, value in table.items() if value is not None
+                  and logic.partition_of(key, self.partitions) == partition and expired(key, value)]
+        for key in doomed:
+            del table[key]
+        if doomed:
+            log.info("stories: %d expired keys of %s[%d] deleted", len(doomed), table.name, partition)
+
+    def _article_expired(self, _key: str, value: dict[str, Any]) -> bool:
+        article = value.get("article")
+        return article is not None and article["t"] < self.newest_t - self.settings.story_horizon_s
+
+    def _band_expired(self, _key: str, entries: list[dict[str, Any]]) -> bool:
+        return all(e["t"] < self.newest_t - self.settings.story_horizon_s for e in entries)
+
+    def _window_expired(self, key: str, _value: Any) -> bool:
+        return int(key) < self.newest_t - (self.settings.trending_baseline_windows + 2) * self.size
+
+
+def _story_dict(story: logic.Story) -> dict[str, Any]:
+    return {"id": story.id, "duplicate_of": story.duplicate_of, "source": story.first_source, "t": story.first_t}
+
+
+def _story(value: dict[str, Any]) -> logic.Story:
+    return logic.Story(value["id"], value["duplicate_of"], value["source"], value["t"])
+
+
+def _export(entities: list[dict[str, Any]], end: int) -> None:
+    """The newest window's top entities as gauges (replacing the previous window's: labels stay bounded)."""
+    for gauge in (metrics.TRENDING_ARTICLES, metrics.TRENDING_STORIES, metrics.TRENDING_BURST):
+        gauge.clear()
+    for entity in entities:
+        labels = (entity["key"], entity["name"], entity["type"])
+        metrics.TRENDING_ARTICLES.labels(*labels).set(entity["articles"])
+        metrics.TRENDING_STORIES.labels(*labels).set(entity["stories"])
+        metrics.TRENDING_BURST.labels(*labels).set(entity["burst"])
+    metrics.TRENDING_WINDOW_END.set(end)
+
+
+def register_stories(app: faust.App, settings: Settings) -> StoriesStage:
+    """Add the stories stage's topics, tables, agents and timer to a Faust app."""
+    stage = StoriesStage(app, settings)
+
+    @app.agent(stage.enriched, name="stories-articles")
+    async def articles(stream: Any) -> None:
+        async for value in stream:
+            await stage.on_enriched(value)
+
+    def agent(topic: Any, name: str, handle: Callable[[Any], Awaitable[None]]) -> None:
+        async def consume(stream: Any) -> None:
+            async for event in stream.events():
+                try:
+                    stage.note_time(event.value)
+                    await handle(event)
+                except Exception:  # a bug on one message must cost that message, not the stage
+                    metrics.STAGE_ERRORS.labels(name).inc()
+                    log.exception("stories: %s failed on %s[%d]@%d", name, event.message.topic,
+                                  event.message.partition, event.message.offset)
+
+        app.agent(topic, name=f"stories-{name}")(consume)
+
+    agent(stage.bands_topic, "bands", stage.on_band)
+    agent(stage.answers_topic, "answers", stage.on_answer)
+    agent(stage.mentions_topic, "mentions", stage.on_mentions)
+    agent(stage.windows_topic, "windows", stage.on_window)
+
+    @app.timer(settings.trending_publish_s)
+    async def publish_trending() -> None:
+        await stage.publish_local_tops()
+
+    assigned_at: list[float] = []
+
+    @app.on_partitions_assigned.connect
+    async def on_assigned(*_args: Any, **_kwargs: Any) -> None:
+        assigned_at.append(time.monotonic())
+
+    async def on_recovered() -> None:
+        if assigned_at:
+            seconds = time.monotonic() - assigned_at[-1]
+            metrics.TABLE_RECOVERY_SECONDS.set(seconds)
+            log.info("stories: tables recovered in %.2fs (%d entities, %d stories decided)", seconds,
+                     len(stage.entities), len(stage.assigned))
+        stage.mark_recovered_windows_dirty()
+
+    stage.entities.on_recover(on_recovered)
+    return stage
+
+
+def create_stories_app(settings: Settings) -> faust.App:
+    """`khabar stories`: a Faust app of its own (the enricher's batch loop runs without Faust's consumer)."""
+    datadir = settings.state_dir / "stories"
+    datadir.mkdir(parents=True, exist_ok=True)  # Faust does not create its datadir
+    app = faust.App(
+        logic.app_id(settings),
+        broker=settings.kafka_url,
+        broker_credentials=kafka_clients.faust_credentials(settings),
+        topic_replication_factor=settings.replication_factor,
+        autodiscover=False,
+        datadir=str(datadir),
+        topic_partitions=settings.topic_partitions,
+        consumer_auto_offset_reset="earliest",
+        broker_session_timeout=settings.session_timeout_s,
+        web_host=settings.worker_host,
+        web_bind=settings.worker_host,  # Faust binds web_bind, 0.0.0.0 by default
+        web_port=settings.stories_port,
+        web_in_thread=False,
+    )
+    setup_prometheus_sensors(app, pattern="/metrics", name_prefix="faust")
+    register_stories(app, settings)
+
+    @app.page("/healthz")
+    async def healthz(web: Any, request: Any) -> Any:
+        return web.json({"status": "alive", "version": __version__})
+
+    @app.page("/readyz")
+    async def readyz(web: Any, request: Any) -> Any:
+        """Ready when this process owns enriched-topic partitions and its tables are recovered."""
+        assigned = sorted(tp.partition for tp in app.consumer.assignment() if tp.topic == settings.enriched_topic) \
+            if app.consumer is not None else []
+        ready = bool(assigned) and not app.in_recovery
+        return web.json({"ready": ready, "partitions": assigned}, status=200 if ready else 503)
+
+    return app
+
+
+def run_stories(settings: Settings, loglevel: str = "warning") -> None:
+    app = create_stories_app(settings)
+    faust.Worker(app, loglevel=loglevel, quiet=True).execute_from_commandline()

@@ -1,0 +1,159 @@
+"""The stories stage (`khabar stories`, beside an enrichment worker) on the real broker: near-copies across two
+stories processes, trending counts exact after a SIGKILL,
+state recovered from the changelogs after a restart."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from khabar.config import Settings
+from khabar.local.stories import StoriesProcess
+from khabar.local.worker import WorkerProcess
+from khabar.producer.replay import Replayer
+from khabar.stories.logic import stories_topics
+from khabar.topics import ensure_topics
+from support.kafka import free_port
+from support.stories import START, distinct_articles, latest_story, near_copies, read_topics, recount
+
+pytestmark = pytest.mark.integration
+
+WINDOW_END = "2015-07-21T10:05:00.000Z"  # the first hourly window (every 5 min) holding 10:00:00-10:04:59
+WINDOW = ((START + timedelta(minutes=5 - 60)).timestamp(), (START + timedelta(minutes=5)).timestamp())
+
+
+@pytest.fixture
+def stories_settings(settings: Settings) -> Settings:
+    run = settings.app_id.rsplit("-", 1)[-1]
+    stories = settings.replace(stories_topic=f"stories-{run}", trending_topic=f"trending-{run}", trending_publish_s=1.0)
+    ensure_topics(stories)
+    ensure_topics(stories, stories_topics(stories))
+    return stories
+
+
+def start(settings: Settings, log: Path) -> WorkerProcess:
+    """A `khabar stories` process (the enricher runs beside it: the `worker` fixture)."""
+    port = free_port()
+    return StoriesProcess(settings.replace(worker_port=port, stories_port=port), log).start()
+
+
+def send(settings: Settings, records: list[dict]) -> None:
+    replayer = Replayer(settings)
+    try:
+        replayer.replay(records)
+    finally:
+        replayer.close()
+
+
+def metric(worker: WorkerProcess, name: str) -> float:
+    status, body = worker.get("/metrics")
+    assert status == 200
+    values = [float(v) for v in re.findall(rb"^" + name.encode() + rb"(?:\{[^}]*\})? ([0-9.e+-]+)$", body, re.M)]
+    return sum(values)
+
+
+def stories_of(settings: Settings, ids: set[str], timeout: float = 120) -> dict[str, dict]:
+    records = read_topics(settings, [settings.stories_topic],
+                          lambda r: latest_story(r[settings.stories_topic]).keys() >= ids, timeout)
+    stories = latest_story(records[settings.stories_topic])
+    assert stories.keys() >= ids, f"{len(ids - stories.keys())} of {len(ids)} articles got no story in {timeout}s"
+    return stories
+
+
+def trending_matches_recount(settings: Settings, ids: set[str], timeout: float = 90) -> tuple[dict, dict, int]:
+    """Wait until the newest trending record of WINDOW_END equals the recount from the enriched topic (by
+    distinct article id); return both and how many enriched records were redelivered copies."""
+    stories = stories_of(settings, ids)
+    enriched = read_topics(settings, [settings.enriched_topic],
+                           lambda r: {x["id"] for x in r[settings.enriched_topic]} >= ids, 60)[settings.enriched_topic]
+    expected = recount(enriched, stories, *WINDOW)
+    top = sorted(expected.items(), key=lambda item: (-item[1][0], -item[1][2], item[0]))[:settings.trending_top]
+    wanted = [(key, *figures) for key, figures in top]
+    got: list = []
+    deadline = time.monotonic() + timeout
+    while got != wanted and time.monotonic() < deadline:
+        records = read_topics(settings, [settings.trending_topic], lambda r: False, 3)[settings.trending_topic]
+        windows = [r for r in records if r["window"]["end"] == WINDOW_END]
+        if windows:
+            got = [(e["key"], e["articles"], e["stories"], e["mentions"]) for e in windows[-1]["entities"]]
+    assert wanted, "the recount found no entity in the window: the test articles are not in it"
+    assert got == wanted
+    return dict(expected), stories, len(enriched) - len({x["id"] for x in enriched})
+
+
+def test_near_copies_are_found_across_two_worker_processes(stories_settings: Settings, worker: WorkerProcess,
+                                                                    tmp_path: Path) -> None:
+    first = start(stories_settings, tmp_path / "first.log")
+    second = start(stories_settings, tmp_path / "second.log")
+    try:
+        copies, others = near_copies(6), distinct_articles(6, first_second=100)
+        send(stories_settings, copies + others)
+        stories = stories_of(stories_settings, {r["id"] for r in copies + others})
+
+        root = copies[0]["id"]
+        assert {stories[c["id"]]["id"] for c in copies} == {root}
+        assert stories[root]["duplicate_of"] is None
+        assert [stories[c["id"]]["duplicate_of"] for c in copies[1:]] == [root] * 5
+        assert stories[copies[3]["id"]]["first_seen"] == {"source": "test", "time": "2015-07-21T10:00:00.000Z"}
+        for other in others:
+            assert stories[other["id"]]["id"] == other["id"] and stories[other["id"]]["duplicate_of"] is None
+        # Both processes decided stories: the decisions are partitioned, not made in one place.
+        assert metric(first, "khabar_story_assignments_total") > 0
+        assert metric(second, "khabar_story_assignments_total") > 0
+    finally:
+        second.stop()
+        first.stop()
+
+
+def test_trending_counts_equal_a_recount_after_a_sigkill_and_restart(stories_settings: Settings, worker: WorkerProcess,
+                                                                    tmp_path: Path) -> None:
+    copies, others = near_copies(10), distinct_articles(50, first_second=20)
+    articles = copies + others
+    ids = {r["id"] for r in articles}
+    stage = start(stories_settings, tmp_path / "before.log")
+    try:
+        send(stories_settings, articles)
+        # Killed once the first stories came out, with most articles still on their way through the stages.
+        read_topics(stories_settings, [stories_settings.stories_topic],
+                    lambda r: len(r[stories_settings.stories_topic]) >= 5, 60)
+    finally:
+        stage.kill()
+    restarted = start(stories_settings, tmp_path / "after.log")
+    try:
+        expected, stories, redelivered = trending_matches_recount(stories_settings, ids)
+        print(f"redelivered enriched records: {redelivered}; entities in the window: {len(expected)}")
+        # The ten near-copies count ten times as articles, fewer as stories. (Not always as one story: a copy
+        # decided before the first copy reached the band keys takes another earlier copy as its root.)
+        assert any(articles_ >= 10 and stories_ < articles_ for articles_, stories_, _ in expected.values())
+    finally:
+        restarted.stop()
+
+
+def test_state_is_recovered_from_the_changelogs_after_a_restart(stories_settings: Settings, worker: WorkerProcess,
+                                                                    tmp_path: Path) -> None:
+    copies, others = near_copies(4), distinct_articles(10, first_second=20)
+    before = copies[:2] + others
+    stage = start(stories_settings, tmp_path / "before.log")
+    try:
+        send(stories_settings, before)
+        stories_of(stories_settings, {r["id"] for r in before})
+    finally:
+        stage.stop()  # a clean stop commits every offset: nothing is redelivered, the state can only be recovered
+    restarted = start(stories_settings, tmp_path / "after.log")
+    try:
+        send(stories_settings, copies[2:])
+        stories = stories_of(stories_settings, {r["id"] for r in copies})
+        # The band keys of the first copies were stored before the restart: the new copies still find them.
+        assert [stories[c["id"]]["duplicate_of"] for c in copies[2:]] == [copies[0]["id"]] * 2
+        # (Their story ids are not asserted: a copy decided before the first copy reached the band keys takes
+        # another copy as its root; seen in a run, a known weakness of the decision, see the issue's note.)
+        recovery = metric(restarted, "khabar_stories_recovery_seconds")
+        print(f"stories tables recovered in {recovery:.2f}s")
+        assert recovery > 0
+        trending_matches_recount(stories_settings, {r["id"] for r in before + copies[2:]})
+    finally:
+        restarted.stop()
