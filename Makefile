@@ -18,6 +18,7 @@ follow: setup
 
 test: setup
 	sh deploy/prometheus/install.sh
+	cd services/text-core && PYO3_PYTHON=$(CURDIR)/.venv/bin/python cargo test --quiet
 	$(UV) run pytest
 
 bench: setup

@@ -15,6 +15,7 @@ from typing import Any, Callable, Mapping
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Where a wheel carries the checkout's schemas/ and deploy/kafka/ (pyproject: force-include).
 _PACKAGE_DATA = Path(__file__).resolve().parent / "data"
+PROCESSING_GUARANTEES = ("exactly_once", "at_least_once")
 
 
 def project_path(relative: str) -> Path:
@@ -74,6 +75,11 @@ class Settings:
     session_timeout_s: float = _doc(15.0, "Consumer group session timeout: how soon a dead worker's partitions move to a live one.")
     batch_size: int = _doc(32, "Most raw records the worker enriches in one batch.")
     batch_timeout_s: float = _doc(0.2, "Longest wait to fill a batch, in seconds.")
+    processing_guarantee: str = _doc(
+        "exactly_once", "'exactly_once': a batch's outputs and input offsets commit in one Kafka transaction "
+        "(read them with read_committed); 'at_least_once': cheaper, a crash can repeat a batch's outputs.")
+    transaction_timeout_s: float = _doc(
+        10.0, "A dead worker's open transaction is aborted after this long (read_committed readers wait for it).")
     max_article_bytes: int = _doc(1_000_000, "Raw records larger than this are dead-lettered, not enriched.")
     max_output_bytes: int = _doc(1_000_000, "Enriched records larger than this (the broker's message limit) are dead-lettered.")
     ner_backend: str = _doc("khabar", "Entity tagger: 'khabar' (the bundled model) or 'camel' (camel-tools BERT, installed separately).")
@@ -81,6 +87,16 @@ class Settings:
     # Producer
     producer_metrics_port: int = _doc(0, "If set, `khabar replay` serves its Prometheus metrics on this port.")
     producer_max_request_bytes: int = _doc(8_388_608, "Largest message the producer sends; keep it at or below the broker's message.max.bytes.")
+    # Ingest endpoint (khabar ingest) and watched inbox (khabar watch)
+    ingest_host: str = _doc("127.0.0.1", "Address `khabar ingest` binds to.")
+    ingest_port: int = _doc(6067, "Port of `khabar ingest`: POST /articles, /openapi.json, /metrics, /healthz.")
+    ingest_token: str = _doc("", "If set, POST /articles needs 'Authorization: Bearer <this>' (else 401).", secret=True)
+    ingest_max_body_bytes: int = _doc(8_388_608, "Largest request body `khabar ingest` reads; larger ones get 413.")
+    ingest_ack_timeout_s: float = _doc(10.0, "Seconds `khabar ingest` waits for the broker's acks, then answers 503.")
+    ingest_retry_after_s: int = _doc(5, "Seconds a 503 from `khabar ingest` asks the client to wait (Retry-After).")
+    watch_poll_s: float = _doc(1.0, "How often `khabar watch` looks for new files in its directory, in seconds.")
+    feed_page_timeout_s: float = _doc(20.0, "`khabar feed --full-text`: seconds to wait for an item's page.")
+    feed_host_interval_s: float = _doc(1.0, "`khabar feed --full-text`: least seconds between requests to one host.")
 
     def __post_init__(self) -> None:
         if self.security_protocol not in SECURITY_PROTOCOLS:
@@ -90,6 +106,15 @@ class Settings:
             raise ValueError(f"KHABAR_SASL_MECHANISM={self.sasl_mechanism!r}: use one of {', '.join(SASL_MECHANISMS)}")
         if self.sasl_password and self.sasl_password_file:
             raise ValueError("set KHABAR_SASL_PASSWORD or KHABAR_SASL_PASSWORD_FILE, not both")
+
+    def __post_init__(self) -> None:
+        if self.processing_guarantee not in PROCESSING_GUARANTEES:
+            raise ValueError(f"KHABAR_PROCESSING_GUARANTEE={self.processing_guarantee!r} is not one of "
+                             f"{', '.join(PROCESSING_GUARANTEES)}")
+
+    @property
+    def exactly_once(self) -> bool:
+        return self.processing_guarantee == "exactly_once"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -17,6 +17,7 @@ BROKER_COMMANDS = [
     ["feed", "--once", "http://127.0.0.1:9/feed.xml"],
     ["redrive", "--all"],
     ["worker"],
+    ["watch", "an-inbox-never-made"],  # the broker is looked for before the directory is made
 ]
 
 

@@ -22,7 +22,7 @@ from khabar.config import PROJECT_ROOT, Settings
 
 COMPOSE = load_yaml(PROJECT_ROOT / "docker-compose.yml")
 SERVICES = COMPOSE["services"]
-KHABAR_SERVICES = ("producer", "enricher")
+KHABAR_SERVICES = ("producer", "enricher", "ingest")
 
 
 def env(service: str) -> dict[str, str]:
@@ -49,7 +49,7 @@ def host_path(service: str, container_path: str) -> Path:
 
 
 def test_compose_has_the_pipeline_services():
-    assert set(SERVICES) == {"kafka", "producer", "enricher", "prometheus", "grafana"}
+    assert set(SERVICES) == {"kafka", "producer", "enricher", "ingest", "prometheus", "grafana"}
 
 
 @pytest.mark.parametrize("service", sorted(SERVICES))
@@ -102,8 +102,11 @@ def test_prometheus_scrapes_the_services_at_their_metrics_ports():
     assert enricher_sd["names"] == ["enricher"] and enricher_sd["port"] == int(env("enricher")["KHABAR_WORKER_PORT"])
     [producer] = jobs["khabar-producer"]["static_configs"]
     assert producer["targets"] == [f"producer:{env('producer')['KHABAR_PRODUCER_METRICS_PORT']}"]
+    [ingest] = jobs["khabar-ingest"]["static_configs"]
+    assert ingest["targets"] == [f"ingest:{env('ingest')['KHABAR_INGEST_PORT']}"]
     for service in KHABAR_SERVICES:  # bound to every interface, or unreachable from the prometheus container
         assert env(service)["KHABAR_WORKER_HOST"] == "0.0.0.0"
+    assert env("ingest")["KHABAR_INGEST_HOST"] == "0.0.0.0"
 
 
 def test_grafana_provisions_the_prometheus_datasource_and_the_dashboards():

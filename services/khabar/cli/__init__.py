@@ -8,10 +8,13 @@ import click
 
 from khabar import __version__
 from khabar.cli.bench import bench
+from khabar.cli.bench_guarantee import guarantee
+from khabar.cli.ingest import ingest
 from khabar.cli.kafka import kafka
 from khabar.cli.producer import feed, redrive, replay
 from khabar.cli.run import run
 from khabar.cli.text import enrich, eval_ner, train_ner, validate
+from khabar.cli.watch import watch
 from khabar.cli.worker import worker
 from khabar.config import Settings
 from khabar.kafka_clients import KafkaAccessError
@@ -54,5 +57,6 @@ def config() -> None:
         click.echo(f"{variable:32} {default:28} {help_text}")
 
 
-for command in (kafka, run, replay, feed, redrive, worker, enrich, validate, bench, train_ner, eval_ner):
+bench.add_command(guarantee)
+for command in (kafka, run, replay, watch, feed, ingest, redrive, worker, enrich, validate, bench, train_ner, eval_ner):
     main.add_command(command)

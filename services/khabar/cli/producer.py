@@ -67,19 +67,24 @@ def replay(settings: Settings, paths: tuple[str, ...], rate: float, limit: int, 
 @click.argument("urls", nargs=-1, required=True)
 @click.option("--every", type=float, default=300.0, show_default=True, help="Seconds between rounds of polls.")
 @click.option("--once", is_flag=True, help="Poll every feed once, then exit (non-zero if anything failed).")
+@click.option("--full-text", is_flag=True, help="Send the article from each new item's page (politely: robots.txt, "
+              "a pause between requests to one host), else its feed text, saying why.")
 @click.pass_obj
-def feed(settings: Settings, urls: tuple[str, ...], every: float, once: bool) -> None:
+def feed(settings: Settings, urls: tuple[str, ...], every: float, once: bool, full_text: bool) -> None:
     """Poll RSS or Atom feeds (URLs) and send each new item to the raw topic, until Ctrl-C.
 
-    An item's text is its content, else its description or summary, without the HTML. What was sent is
-    remembered per feed under KHABAR_STATE_DIR, so a restart sends only what is new."""
+    An item's text is its content, else its description or summary, without the HTML; with --full-text, the
+    article on its page. What was sent is remembered per feed under KHABAR_STATE_DIR, so a restart sends only
+    what is new."""
     from khabar.producer.feeds import FeedPoller
+    from khabar.producer.pages import PageReader
     from khabar.producer.replay import Replayer
     from khabar.topics import ensure_topics
 
     require_broker(settings)
     ensure_topics(settings, [settings.raw_topic])  # a producer's principal may see only that topic
-    poller = FeedPoller(urls, settings.state_dir)
+    pages = PageReader(settings.feed_page_timeout_s, settings.feed_host_interval_s) if full_text else None
+    poller = FeedPoller(urls, settings.state_dir, pages=pages)
     problems = 0
     with Replayer(settings) as replayer:
         try:
@@ -89,7 +94,9 @@ def feed(settings: Settings, urls: tuple[str, ...], every: float, once: bool) ->
                     report = replayer.replay(poller.poll(url), on_problem=say_problem)
                     poller.remember(url, report.sent)
                     problems += len(report.invalid) + len(report.failed)
-                    click.echo(f"{url}: sent {len(report.sent)} new -> topic {settings.raw_topic}")
+                    fallbacks = ", ".join(f"{reason} {count}" for reason, count in sorted(poller.fallbacks.items()))
+                    click.echo(f"{url}: sent {len(report.sent)} new -> topic {settings.raw_topic}"
+                               + (f" (feed text kept, as the page could not be had: {fallbacks})" if fallbacks else ""))
                 if once:
                     break
                 time.sleep(max(0.0, every - (time.monotonic() - started)))

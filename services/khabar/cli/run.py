@@ -24,7 +24,8 @@ SEEDS = PROJECT_ROOT / "seeds"
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@click.option("--follow", is_flag=True, help="Keep running after the replay: enrich every new file dropped into --watch, until Ctrl-C.")
+@click.option("--follow", is_flag=True,
+              help="After the replay, enrich each file dropped into --watch (as khabar watch does) until Ctrl-C.")
 @click.option("--watch", type=click.Path(file_okay=False, path_type=Path), default=PROJECT_ROOT / "inbox",
               show_default="inbox/", help="Directory watched with --follow.")
 @click.option("--timeout", type=float, default=300.0, show_default=True, help="Seconds to wait for every article to come out.")
@@ -131,20 +132,17 @@ def _print_record(kind: str, record: dict) -> None:
 
 
 def _follow(settings: Settings, reader: OutputReader, watch: Path) -> None:
-    """Replay each new file that appears in `watch` and print results as they arrive, until Ctrl-C."""
+    """Send each file that arrives in `watch` (khabar.producer.watch) and print results as they come, until Ctrl-C."""
     from khabar.producer.replay import Replayer
-    from khabar.producer.sources import SUPPORTED, read_file
+    from khabar.producer.watch import Watcher
 
-    watch.mkdir(parents=True, exist_ok=True)
-    seen = {path for path in watch.iterdir()}
-    click.echo(f"following: drop .txt/.json/.jsonl/.zip files into {watch}/ (or `khabar replay` into "
-               f"{settings.raw_topic}); Ctrl-C stops")
     with Replayer(settings) as replayer:
+        watcher = Watcher(watch, replayer)  # makes the inbox: it is there once we say so
+        click.echo(f"following: drop .txt/.json/.jsonl/.zip files into {watch}/ (write .NAME.tmp, then rename it), "
+                   f"or `khabar replay` into {settings.raw_topic}; sent files go to done/, others to failed/; "
+                   "Ctrl-C stops")
         while True:
-            for path in sorted(set(watch.iterdir()) - seen):
-                if path.suffix.lower() in SUPPORTED:
-                    report = replayer.replay(read_file(path), on_problem=say_problem)
-                    click.echo(f"  {path.name}: sent {len(report.sent)}, invalid {len(report.invalid)}")
-                seen.add(path)
-            for kind, record in reader.records(poll_s=1.0):
+            for outcome in watcher.scan():
+                click.echo(f"  {outcome}")
+            for kind, record in reader.records(poll_s=settings.watch_poll_s):
                 _print_record(kind, record)

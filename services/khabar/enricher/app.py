@@ -1,4 +1,5 @@
-"""The Faust application: consumes the raw topic in batches and writes each outcome to its topic."""
+"""The Faust application: the worker's lifecycle, web pages and timers around the batch loop (enricher.batches),
+which consumes the raw topic and writes each outcome to its topic."""
 
 from __future__ import annotations
 
@@ -7,24 +8,36 @@ import gc
 import logging
 
 import faust
+from faust.app.base import BootStrategy
 from faust.sensors.prometheus import setup_prometheus_sensors
 
 from khabar import __version__, kafka_clients
 from khabar.config import Settings
 from khabar.enricher import metrics, stopping
-from khabar.enricher.lag import REFRESH_S, ConsumerLag
+from khabar.enricher.batches import BatchService
+from khabar.enricher.lag import REFRESH_S, ConsumerLag, PartitionOffsets
 from khabar.enricher.logs import quiet_repeats
-from khabar.enricher.processing import Origin, Processor
+from khabar.enricher.processing import Processor
 from khabar.text.pipeline import TextPipeline
 
 log = logging.getLogger(__name__)
+
+
+class _WithoutConsumer(BootStrategy):
+    enable_kafka_consumer = False
+
+
+class _App(faust.App):
+    # The raw topic is consumed by the batch loop, which owns the transaction boundary: Faust's consumer would
+    # join the same group, with an assignor of its own.
+    BootStrategy = _WithoutConsumer
 
 
 def create_app(settings: Settings, pipeline: TextPipeline | None = None) -> faust.App:
     pipeline = pipeline or TextPipeline(settings.ner_backend, settings.ner_model_path)
     (settings.state_dir / "worker").mkdir(parents=True, exist_ok=True)  # Faust does not create its datadir
     processor = Processor(settings, pipeline)
-    app = faust.App(
+    app = _App(
         settings.app_id,
         broker=settings.kafka_url,
         broker_credentials=kafka_clients.faust_credentials(settings),
@@ -32,34 +45,27 @@ def create_app(settings: Settings, pipeline: TextPipeline | None = None) -> faus
         autodiscover=False,
         datadir=str(settings.state_dir / "worker"),
         topic_partitions=settings.topic_partitions,
-        consumer_auto_offset_reset="earliest",
-        broker_session_timeout=settings.session_timeout_s,
-        producer_max_request_size=settings.max_output_bytes + 65536,
         web_host=settings.worker_host,
         web_bind=settings.worker_host,  # web_host only names the host in URLs; Faust binds web_bind, 0.0.0.0 by default
         web_port=settings.worker_port,
         web_in_thread=False,
     )
+    batches = BatchService(settings, processor)
+    app.service(batches)  # type: ignore[arg-type]  # an instance is started as it is (App._prepare_subservice)
     setup_prometheus_sensors(app, pattern="/metrics", name_prefix="faust")
     metrics.WORKER_INFO.info({"version": __version__, "ner_model": pipeline.ner_model})
-
-    # Raw bytes in: decoding is ours to do, so a bad message becomes a dead letter instead of a Faust error.
-    raw_topic = app.topic(settings.raw_topic, key_type=bytes, value_type=bytes,
-                          key_serializer="raw", value_serializer="raw")
-    enriched_topic = app.topic(settings.enriched_topic, key_serializer="raw", value_serializer="raw")
-    deadletter_topic = app.topic(settings.deadletter_topic, key_serializer="raw", value_serializer="raw")
 
     @app.page("/healthz")
     async def healthz(web, request):
         return web.json({"status": "alive", "version": __version__})
 
-    consumer_lag = ConsumerLag(app, settings.app_id, settings.raw_topic, kafka_clients.aiokafka(settings))
+    offsets = PartitionOffsets(lambda: batches.assigned, kafka_clients.aiokafka(settings))
+    consumer_lag = ConsumerLag(offsets, settings.app_id, settings.raw_topic, kafka_clients.aiokafka(settings))
 
     @app.page("/readyz")
     async def readyz(web, request):
         """Ready when this worker owns raw-topic partitions and the broker answers a metadata request."""
-        assigned = sorted(tp.partition for tp in app.consumer.assignment() if tp.topic == settings.raw_topic) \
-            if app.consumer is not None else []
+        assigned = sorted(tp.partition for tp in batches.assigned if tp.topic == settings.raw_topic)
         try:
             await asyncio.wait_for(consumer_lag.probe_broker(), timeout=2)
             broker = "reachable"
@@ -72,26 +78,11 @@ def create_app(settings: Settings, pipeline: TextPipeline | None = None) -> faus
     async def export_consumer_lag():
         await consumer_lag.refresh()
 
-    @app.agent(raw_topic, name="enrich")
-    async def enrich(stream):
-        async for events in stream.take_events(settings.batch_size, within=settings.batch_timeout_s):
-            metrics.BATCH_SIZE.observe(len(events))
-            deliveries = []
-            for event in events:
-                message = event.message
-                outcome = processor.process(
-                    message.value,
-                    Origin(message.topic, message.partition, message.offset, message.key, message.timestamp),
-                )
-                target = enriched_topic if outcome.enriched else deadletter_topic
-                # force: send now rather than as a Faust "attachment" published at commit time.
-                deliveries.append(await target.send(key=outcome.key, value=outcome.value, force=True))
-                # Let heartbeats and fetches run between articles: the NLP itself is synchronous CPU work.
-                await asyncio.sleep(0)
-            # The batch's offsets are acknowledged when this loop asks for the next batch: wait until the broker
-            # has every output, so a crash can never commit an offset whose output was lost. A delivery that
-            # fails raises here and stops the worker uncommitted; its successor processes the batch again.
-            await asyncio.gather(*deliveries)
+    async def close_lag_clients(_app: faust.App, **_kwargs: object) -> None:
+        await consumer_lag.close()
+        await offsets.close()
+
+    app.on_before_shutdown.connect(close_lag_clients)  # type: ignore[arg-type]
 
     return app
 
@@ -100,6 +91,9 @@ def run_worker(settings: Settings, loglevel: str = "warning") -> None:
     app = create_app(settings)
     # The loaded models and tables live for the whole process: keep the garbage collector from rescanning them.
     gc.freeze()
-    quiet_repeats("aiokafka")  # a broker outage would otherwise log ~100 lines a second
+    # The batch loop's kafka-python keeps its warnings in the worker (the CLI silences it for other commands).
+    logging.getLogger("kafka").setLevel(logging.WARNING)
+    for client in ("aiokafka", "kafka"):  # a broker outage would otherwise log ~100 lines a second
+        quiet_repeats(client)
     worker = stopping.Worker(app, loglevel=loglevel, quiet=True)
     worker.execute_from_commandline()

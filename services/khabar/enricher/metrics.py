@@ -22,3 +22,10 @@ CONSUMER_LAG = Gauge("khabar_consumer_lag_messages", "End offset minus committed
 WORKER_INFO = Info("khabar_worker", "Version and NER model of this worker.")
 TOP_ENTITIES = TopEntities("khabar_top_entity_mentions")
 REGISTRY.register(TOP_ENTITIES)
+BATCH_SECONDS = Histogram("khabar_batch_seconds", "From a polled batch to its outputs and offsets committed.",
+                          buckets=_LATENCY_BUCKETS)
+COMMIT_SECONDS = Histogram("khabar_commit_seconds",
+                           "Committing one batch: its offsets and transaction (exactly_once), or flush and offsets.",
+                           buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+BATCHES_ABORTED = Counter("khabar_batches_aborted_total",
+                          "Batches not committed (rebalance, broker error): aborted and consumed again.")

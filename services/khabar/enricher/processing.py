@@ -115,6 +115,8 @@ class Processor:
             return json.loads(text)
         except json.JSONDecodeError as error:
             raise Rejected("not_json", "decode", error) from error
+        except RecursionError as error:  # valid JSON syntax, nested deeper than the decoder can go
+            raise Rejected("not_json", "decode", f"nested too deep to decode ({error})") from error
 
     def _dead_letter(self, value: bytes | None, origin: Origin, rejection: Rejection) -> Outcome:
         # The original is kept whole when it fits; the dead letter itself must stay under the broker's limit.

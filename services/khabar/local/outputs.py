@@ -18,8 +18,9 @@ class OutputReader:
 
     def __init__(self, settings: Settings):
         self.settings = settings
+        # read_committed: a batch the worker aborted (a crash, a rebalance) is never seen, its retry is.
         self.consumer = KafkaConsumer(**kafka_clients.kafka_python(settings), enable_auto_commit=False,
-                                      client_id="khabar-output-reader")
+                                      client_id="khabar-output-reader", isolation_level="read_committed")
         partitions = [TopicPartition(topic, p)
                       for topic in (settings.enriched_topic, settings.deadletter_topic)
                       for p in sorted(self.consumer.partitions_for_topic(topic) or ())]

@@ -39,7 +39,7 @@ class Redriver:
         # One consumer walks the dead letters, the other fetches originals from the raw topic.
         self.letters, self.originals = (
             KafkaConsumer(**kafka_clients.kafka_python(settings), enable_auto_commit=False,
-                          client_id=f"khabar-redrive-{role}")
+                          client_id=f"khabar-redrive-{role}", isolation_level="read_committed")
             for role in ("letters", "originals")
         )
 

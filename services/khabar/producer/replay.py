@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 class ReplayReport:
     sent: list[str] = field(default_factory=list)  # ids acknowledged by the broker
     failed: list[tuple[str, str]] = field(default_factory=list)  # (id, error) the broker refused
+    retriable: list[str] = field(default_factory=list)  # the ids of `failed` refused for now only (broker away)
+    on_sent: Callable[[str], None] = field(default=lambda label: None, repr=False)
     invalid: list[InputError] = field(default_factory=list)  # inputs never sent
 
     def __len__(self) -> int:
@@ -65,15 +67,22 @@ class Replayer:
         rate: float = 0,
         on_item: Callable[[], None] = lambda: None,
         on_problem: Callable[[str], None] = say_nothing,
+        on_sent: Callable[[str], None] = lambda label: None,
+        until_unavailable: bool = False,
     ) -> ReplayReport:
         """Send every record of `items`; invalid items are reported, not sent. Blocks until all are acknowledged.
 
         `on_problem` hears of each invalid item as soon as it is read (a feed on standard input may never end),
-        and of each refused one once the broker answered."""
-        report = ReplayReport()
+        and of each refused one once the broker answered. `on_sent` hears of each id as the broker acknowledges
+        it (from the producer's thread). With `until_unavailable`, no more items are taken once the broker
+        refused one for now (it is away): the rest are left for a later try, rather than each waiting its
+        minute for the broker."""
+        report = ReplayReport(on_sent=on_sent)
         started = time.monotonic()
         attempted = 0
         for item in items:
+            if until_unavailable and report.retriable:
+                break
             attempted += 1
             if isinstance(item, InputError):
                 log.info("skipped %s", item)
@@ -118,10 +127,13 @@ class Replayer:
         def acked(_metadata: object) -> None:
             metrics.ARTICLES_SENT.inc()
             report.sent.append(label)
+            report.on_sent(label)
 
         def refused(error: BaseException) -> None:
             metrics.SEND_ERRORS.labels(type(error).__name__).inc()
             report.failed.append((label, f"{type(error).__name__}: {error}"))
+            if getattr(error, "retriable", False):
+                report.retriable.append(label)
 
         try:
             future = self.producer.send(self.settings.raw_topic, key=key, value=value)

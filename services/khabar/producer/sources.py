@@ -65,7 +65,7 @@ def read_file(path: Path) -> Iterator[dict | InputError]:
             with zipfile.ZipFile(path) as archive:
                 for member in sorted(archive.namelist()):
                     if Path(member).suffix.lower() in (".json", ".jsonl"):
-                        yield from _read_json_bytes(archive.read(member), f"{path}!{member}", Path(member).suffix)
+                        yield from read_json_bytes(archive.read(member), f"{path}!{member}", Path(member).suffix)
             return
         data = path.read_bytes()
     except (OSError, zipfile.BadZipFile) as err:
@@ -74,7 +74,7 @@ def read_file(path: Path) -> Iterator[dict | InputError]:
     if suffix == ".txt":
         yield _from_text(data, path)
     else:
-        yield from _read_json_bytes(data, str(path), suffix)
+        yield from read_json_bytes(data, str(path), suffix)
 
 
 def _from_text(data: bytes, path: Path) -> dict | InputError:
@@ -88,7 +88,8 @@ def _from_text(data: bytes, path: Path) -> dict | InputError:
                                body=body.strip()), str(path))
 
 
-def _read_json_bytes(data: bytes, origin: str, suffix: str) -> Iterator[dict | InputError]:
+def read_json_bytes(data: bytes, origin: str, suffix: str) -> Iterator[dict | InputError]:
+    """The articles of a JSON document (one object, or a list of them) or, with suffix .jsonl, of JSON Lines."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -99,7 +100,7 @@ def _read_json_bytes(data: bytes, origin: str, suffix: str) -> Iterator[dict | I
         return
     try:
         value = json.loads(text)
-    except json.JSONDecodeError as err:
+    except (json.JSONDecodeError, RecursionError) as err:
         yield InputError(origin, f"not JSON: {err}")
         return
     if isinstance(value, list):
@@ -125,7 +126,7 @@ def _from_json_lines(lines: Iterable[str], origin: str, first: int = 1) -> Itera
         if line.strip():
             try:
                 yield _from_json_object(json.loads(line), f"{origin}:{number}")
-            except json.JSONDecodeError as err:
+            except (json.JSONDecodeError, RecursionError) as err:  # RecursionError: nested too deep to decode
                 yield InputError(f"{origin}:{number}", f"not JSON: {err}")
 
 

@@ -9,8 +9,8 @@ article maps through per-character tables (``charmap``) into output characters, 
 original characters it comes from; the rare spots where composition can happen go through the real chain,
 one chunk at a time. Tokens are runs of word characters and single punctuation characters of that output,
 and their proclitics follow the rules of ``tokenise``, tabled. Those loops over characters run compiled
-(``khabar_text_core``, Rust, in ``services/text-core``), on tables made here from camel-tools: the compiled
-code decides no form itself. What is decided per line (boilerplate, repeats) stays in Python.
+(``khabar_text_core``, Rust, in ``services/text-core``), on tables made from camel-tools (``core_tables``):
+the compiled code decides no form itself. What is decided per line (boilerplate, repeats) stays in Python.
 """
 
 from __future__ import annotations
@@ -18,27 +18,10 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-import numpy as np
-
-from khabar.text.charmap import (
-    ATTACHES,
-    CLASS,
-    FIRST,
-    FLAT,
-    LENGTH,
-    LETTER,
-    LETTERS,
-    PUNCTUATION,
-    RISK,
-    SEARCH,
-    WORD,
-    attaches,
-    chunk_clean,
-    letter_kind,
-)
+from khabar.text.charmap import LETTERS
 from khabar.text.core import Normaliser
+from khabar.text.core_tables import core_tables
 from khabar.text.structure import Removed, Repeats, Span, boilerplate_kind, new_span
-from khabar.text.tokenise import rule_tables
 
 __all__ = ["NormalisedDocument", "Removed", "Span", "Token", "normalise_document"]
 
@@ -118,39 +101,8 @@ _SENTENCE_END_RE = re.compile(r"[.!?؟…۔][\"'»”’)\]]*(?= )")
 _LETTER_PAIRS = [(chr(a), b) for a, b in LETTERS.items()]
 
 
-def _normaliser() -> Normaliser:
-    """The compiled loops, given the chain's tables (``charmap``: per BMP character; ``space`` is what
-    ``str.strip`` trims lines of), the proclitic rules (``tokenise``), the chain itself for the chunks where
-    composition can happen, and the types of what they make."""
-    assert LENGTH.max() < 256 and len(FLAT) < 1 << 32
-    rules = rule_tables()
-    tables = {
-        "length": LENGTH.astype(np.uint8).tobytes(),
-        "first": FIRST.astype("<u4").tobytes(),
-        "flat": FLAT.astype("<u2").tobytes(),
-        "attaches": ATTACHES.tobytes(),
-        "risk": RISK.tobytes(),
-        "letter": LETTER.tobytes(),
-        "space": np.array([chr(c).isspace() for c in range(0x10000)], np.bool_).tobytes(),
-        "class": CLASS.tobytes(),
-        "search": SEARCH.astype("<u2").tobytes(),
-        "rules": rules.pop("rules"),
-        **{f"class_at_{at}": table for at, table in enumerate(rules.pop("class_at"))},
-    }
-    return Normaliser(
-        tables,
-        **rules,
-        chunk_clean=chunk_clean,
-        attaches_wide=attaches,
-        letter_wide=letter_kind,
-        token_type=Token,
-        span_type=Span,
-        word_class=WORD,
-        punctuation_class=PUNCTUATION,
-    )
-
-
-_NORMALISER = _normaliser()
+# The compiled loops, given the chain's tables and the proclitic rules, and the types of what they make.
+_NORMALISER = Normaliser(core_tables(), token_type=Token, span_type=Span)
 
 
 def normalise_document(text: str) -> NormalisedDocument:

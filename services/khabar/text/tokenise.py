@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -134,24 +135,51 @@ _CLASS_AT = [_class_table() & bits for bits in (7, 0o70, 0o300, 0o400)]  # the b
 _RULES = _rules()
 
 
-def rule_tables() -> dict:
-    """The rules, as the compiled ``Normaliser`` takes them: a word's proclitic is the article field of
-    ``_RULES[shape]`` if the word is [ء-ي]+ and not in ``_NOT_DEFINITE`` where the table says it may be,
-    else its entry in ``_FUNCTION_WORDS`` where it may be one, else 1 for و + hamza or verb prefix (on a
-    [ءٱ-ي]+ search form), else a split found on evidence, unless the word is in ``_WORDS``."""
-    return {
-        "class_at": [table.astype("<u2").tobytes() for table in _CLASS_AT],
-        "rules": _RULES.tobytes(),
-        "rule_bits": {
-            "length_shift": _LENGTH_SHIFT,
-            "article_mask": 7,
-            "verb": _VERB,
-            "evidence_shift": _EVIDENCE_SHIFT,
-            "maybe_function": _MAYBE_FUNCTION,
-            "maybe_not_definite": _MAYBE_NOT_DEFINITE,
-        },
-        "not_definite": sorted(_NOT_DEFINITE),
-        "function_words": _FUNCTION_WORDS,
-        "whole_words": sorted(_WORDS),
-        "article": "ال",
-    }
+@dataclass(frozen=True)
+class RuleBits:
+    """Where a ``_RULES`` entry keeps what (see above); the shape of a word is its length up to 8 shifted by
+    ``length_shift``, or'ed with the classes of its first four characters."""
+
+    length_shift: int
+    article_mask: int
+    verb: int
+    evidence_shift: int
+    maybe_function: int
+    maybe_not_definite: int
+
+
+@dataclass(frozen=True)
+class RuleTables:
+    """The rules, as the compiled ``Normaliser`` applies them (``core_tables``): a word's proclitic is the
+    article field of ``rules[shape]`` if the word is [ء-ي]+ and not in ``not_definite`` where the table says
+    it may be, else its entry in ``function_words`` where it may be one, else 1 for و + hamza or verb prefix
+    (on a [ءٱ-ي]+ search form), else a split found on evidence (the stem, or ``article`` + stem, is a word of
+    the same article), unless the word is in ``whole_words``."""
+
+    class_at: tuple[bytes, ...]  # for each of a word's first four characters: uint16 per BMP character
+    rules: bytes  # uint8 per shape
+    bits: RuleBits
+    not_definite: frozenset[str]
+    function_words: dict[str, int]
+    whole_words: frozenset[str]
+    article: str
+
+
+def rule_tables() -> RuleTables:
+    """The rules as tables (see ``RuleTables``), little-endian."""
+    return RuleTables(
+        class_at=tuple(table.astype("<u2").tobytes() for table in _CLASS_AT),
+        rules=_RULES.tobytes(),
+        bits=RuleBits(
+            length_shift=_LENGTH_SHIFT,
+            article_mask=7,
+            verb=_VERB,
+            evidence_shift=_EVIDENCE_SHIFT,
+            maybe_function=_MAYBE_FUNCTION,
+            maybe_not_definite=_MAYBE_NOT_DEFINITE,
+        ),
+        not_definite=_NOT_DEFINITE,
+        function_words=_FUNCTION_WORDS,
+        whole_words=_WORDS,
+        article="ال",
+    )

@@ -1,4 +1,4 @@
-"""Consumer lag per partition, computed from fakes of Faust's consumer and of the admin client's offset fetch."""
+"""Consumer lag per partition, computed from fakes of the partition offsets and of the admin client's offset fetch."""
 
 from __future__ import annotations
 
@@ -28,16 +28,6 @@ class FakeConsumer:
 
     async def earliest_offsets(self, *tps):
         return {tp: self.starts[tp.partition] for tp in tps}
-
-
-class FakeSignal:
-    def connect(self, receiver):
-        self.receiver = receiver
-
-
-class FakeApp:
-    def __init__(self, consumer):
-        self.consumer, self.on_before_shutdown = consumer, FakeSignal()
 
 
 class FakeAdmin:
@@ -76,7 +66,7 @@ def lag(partition: int) -> float | None:
 def test_lag_is_end_minus_committed_or_minus_the_log_start_when_never_committed(admin):
     consumer = FakeConsumer(ends={0: 10, 1: 5, 2: 8}, starts={0: 0, 1: 1, 2: 0})
     admin.committed = {0: 7, 2: -1}  # partition 1 absent from the answer, partition 2 answered with "none"
-    monitor = ConsumerLag(FakeApp(consumer), "group", TOPIC, {"bootstrap_servers": "127.0.0.1:1"})
+    monitor = ConsumerLag(consumer, "group", TOPIC, {"bootstrap_servers": "127.0.0.1:1"})
     asyncio.run(monitor.refresh())
     assert [lag(0), lag(1), lag(2)] == [3, 4, 8]
 
@@ -84,15 +74,14 @@ def test_lag_is_end_minus_committed_or_minus_the_log_start_when_never_committed(
 def test_partitions_moved_away_stop_being_reported(admin):
     consumer = FakeConsumer(ends={0: 4, 1: 4}, starts={0: 0, 1: 0})
     admin.committed = {0: 4, 1: 1}
-    app = FakeApp(consumer)
-    monitor = ConsumerLag(app, "group", TOPIC, {"bootstrap_servers": "127.0.0.1:1"})
+    monitor = ConsumerLag(consumer, "group", TOPIC, {"bootstrap_servers": "127.0.0.1:1"})
 
     async def scenario():
         await monitor.refresh()
         assert [lag(0), lag(1)] == [0, 3]
         consumer.assigned = {TopicPartition(TOPIC, 0)}  # a rebalance gave partition 1 to another worker
         await monitor.refresh()
-        await app.on_before_shutdown.receiver(app)
+        await monitor.close()
 
     asyncio.run(scenario())
     assert [lag(0), lag(1)] == [0, None]
@@ -102,7 +91,7 @@ def test_partitions_moved_away_stop_being_reported(admin):
 def test_a_failed_look_up_keeps_the_last_figures_and_does_not_raise(admin):
     consumer = FakeConsumer(ends={0: 9}, starts={0: 0})
     admin.committed = {0: 4}
-    monitor = ConsumerLag(FakeApp(consumer), "group", TOPIC, {"bootstrap_servers": "127.0.0.1:1"})
+    monitor = ConsumerLag(consumer, "group", TOPIC, {"bootstrap_servers": "127.0.0.1:1"})
     asyncio.run(monitor.refresh())
     consumer.ends[0] = 20
     admin.error = KafkaConnectionError("broker gone")

@@ -55,7 +55,7 @@ def test_what_is_not_a_feed_or_has_no_text_is_named():
     [not_xml] = parse_feed(b"<html", "u")
     [html] = parse_feed(b"<html><body>page</body></html>", "u")
     [empty] = parse_feed(rss(extra="<item><title>x</title><link>https://news.example/v</link></item>"), "u")
-    assert "not an RSS or Atom feed" in not_xml.reason and "root element is html" in html.reason
+    assert "not an RSS or Atom feed" in not_xml.reason and "not an RSS or Atom feed" in html.reason
     assert empty.origin == "u item https://news.example/v" and "no text" in empty.reason
 
 

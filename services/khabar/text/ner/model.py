@@ -197,10 +197,10 @@ class CRFTagger:
             E, lens = self._emissions(batch)
             B, T, _ = E.shape
             P = np.exp(E - E.max(2, keepdims=True))
-            path, conf = crf_decode(E.tobytes(), P.tobytes(), lens.tolist(), T, self.trans.tobytes(),
-                                    self._exp_trans.tobytes())
-            path = np.frombuffer(path, np.int64).reshape(B, T)
-            conf = np.frombuffer(conf, np.float64).reshape(B, T)
+            path_bytes, conf_bytes = crf_decode(E.tobytes(), P.tobytes(), lens.tolist(), T, self.trans.tobytes(),
+                                                self._exp_trans.tobytes())
+            path = np.frombuffer(path_bytes, np.int64).reshape(B, T)
+            conf = np.frombuffer(conf_bytes, np.float64).reshape(B, T)
             labels = self.labels
             for j, b in enumerate(nonempty):
                 n = lens[j]

@@ -1,0 +1,231 @@
+"""The enricher's consume-transform-produce loop: the one place where a batch's outputs and its offsets meet.
+
+Faust's own exactly_once sends outputs to topics the worker does not consume outside any transaction, and its
+commit timer races the agent (measured: ../shared/notes/kafka-eos-security.md). This loop owns the boundary
+instead, with kafka-python 3.0, synchronously, in a thread of its own (the NLP is synchronous CPU work):
+
+    poll a batch -> Processor.process each message -> send each outcome to enriched or dead-letter
+    exactly_once:  send the batch's next offsets to the transaction (with the consumer's group metadata,
+                   KIP-447) and commit it: outputs and offsets become visible together, or not at all
+    at_least_once: flush, then commit the offsets: a crash between the two repeats the batch's outputs
+
+One transactional producer per process (KIP-447 fences a stale member by its group generation, so a process
+keeps its producer across rebalances). Its id is stable across restarts (`WorkerSlot`): the successor's
+`init_transactions` aborts what a killed predecessor left open at once, instead of after the timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import logging
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.consumer.subscription_state import ConsumerRebalanceListener
+from kafka.errors import KafkaError
+from kafka.structs import OffsetAndMetadata
+from mode import Service
+
+from khabar import kafka_clients
+from khabar.config import Settings
+from khabar.enricher import metrics
+from khabar.enricher.processing import Origin, Processor
+
+log = logging.getLogger(__name__)
+
+_STOP_WAIT_S = 15.0  # longest wait for the batch in hand to commit on shutdown
+
+
+class WorkerSlot:
+    """A numbered slot of this state directory, held (flock) for the life of the process, with a random token
+    kept in a file: the same worker restarted in the same place gets the same transactional id back, two
+    workers beside each other never share one. The kernel drops the lock when a process dies, even by SIGKILL."""
+
+    def __init__(self, directory: Path):
+        directory.mkdir(parents=True, exist_ok=True)
+        number = 0
+        while True:
+            lock = open(directory / f"slot-{number}.lock", "a")
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                lock.close()
+                number += 1
+        self.number, self._lock = number, lock
+        token_file = directory / f"slot-{number}.token"
+        if not token_file.exists():
+            token_file.write_text(uuid.uuid4().hex[:12])
+        self.token = token_file.read_text().strip()
+
+    def release(self) -> None:
+        self._lock.close()
+
+
+class _Assignment(ConsumerRebalanceListener):
+    """Keeps a copy of the assigned partitions that other threads may read (readiness, lag)."""
+
+    def __init__(self, loop: BatchLoop):
+        self.loop = loop
+
+    def on_partitions_revoked(self, revoked):
+        # Nothing of a revoked partition is in flight: a batch is committed or aborted before the next poll.
+        self.loop.assigned = frozenset(self.loop.assigned - set(revoked))
+
+    def on_partitions_assigned(self, assigned):
+        self.loop.assigned = frozenset(self.loop.assigned | set(assigned))
+        log.info("assigned %s", sorted(tp.partition for tp in self.loop.assigned))
+
+
+class BatchLoop:
+    """Consumes the raw topic in the worker's group and writes one outcome per message, with the configured
+    processing guarantee. `run` returns when `stop` is set (after the batch in hand is committed)."""
+
+    def __init__(self, settings: Settings, processor: Processor, transactional_id: str | None = None,
+                 client_id: str = "khabar-enricher"):
+        self.settings, self.processor = settings, processor
+        self.assigned: frozenset[TopicPartition] = frozenset()
+        self.consumer = KafkaConsumer(
+            **kafka_clients.kafka_python(settings), group_id=settings.app_id, client_id=client_id,
+            enable_auto_commit=False, auto_offset_reset="earliest",
+            # Raw messages written by a transaction (another pipeline's) count only once committed.
+            isolation_level="read_committed",
+            session_timeout_ms=int(settings.session_timeout_s * 1000),
+            heartbeat_interval_ms=int(settings.session_timeout_s * 1000 / 5),
+            max_poll_records=settings.batch_size,
+            max_partition_fetch_bytes=max(1_048_576, settings.max_article_bytes + 65536),
+        )
+        exactly_once = settings.exactly_once
+        if exactly_once and not transactional_id:
+            raise ValueError("exactly_once needs a transactional id")
+        self.producer = KafkaProducer(
+            **kafka_clients.kafka_python(settings), client_id=client_id, acks="all",
+            enable_idempotence=True, linger_ms=5,
+            max_request_size=settings.max_output_bytes + 65536,
+            transactional_id=transactional_id if exactly_once else None,
+            transaction_timeout_ms=int(settings.transaction_timeout_s * 1000),
+        )
+        if exactly_once:
+            self.producer.init_transactions()  # aborts what this id's previous holder left open
+        self.consumer.subscribe([settings.raw_topic], listener=_Assignment(self))
+
+    def run(self, stop: threading.Event) -> None:
+        poll_ms = int(self.settings.batch_timeout_s * 1000)
+        try:
+            while not stop.is_set():
+                batch = self.consumer.poll(timeout_ms=poll_ms, max_records=self.settings.batch_size)
+                if batch:
+                    self.process(batch)
+        finally:
+            self.close()
+
+    def process(self, batch: dict[TopicPartition, list]) -> float | None:
+        """Enrich one polled batch and commit it, returning the commit's seconds; on a Kafka error, abort and
+        rewind so that the batch is consumed again, returning None."""
+        exactly_once = self.settings.exactly_once
+        metrics.BATCH_SIZE.observe(sum(map(len, batch.values())))
+        started = time.perf_counter()
+        try:
+            if exactly_once:
+                self.producer.begin_transaction()
+            deliveries = []
+            for tp, messages in batch.items():
+                for message in messages:
+                    timestamp = message.timestamp / 1000 if message.timestamp and message.timestamp > 0 else None
+                    outcome = self.processor.process(
+                        message.value, Origin(tp.topic, tp.partition, message.offset, message.key, timestamp))
+                    topic = self.settings.enriched_topic if outcome.enriched else self.settings.deadletter_topic
+                    deliveries.append(self.producer.send(topic, key=outcome.key, value=outcome.value))
+            offsets = {tp: OffsetAndMetadata(messages[-1].offset + 1, "", -1) for tp, messages in batch.items()}
+            committing = time.perf_counter()
+            if exactly_once:
+                self.producer.send_offsets_to_transaction(offsets, self.consumer.group_metadata())
+                self.producer.commit_transaction()
+            else:
+                self.producer.flush()
+                for delivery in deliveries:
+                    delivery.get(timeout=0)  # raises the error of a send that failed
+                self.consumer.commit(offsets)
+            committed = time.perf_counter()
+            metrics.COMMIT_SECONDS.observe(committed - committing)
+            metrics.BATCH_SECONDS.observe(committed - started)
+            return committed - committing
+        except KafkaError as error:
+            self._recover(batch, error)
+            return None
+
+    def _recover(self, batch: dict[TopicPartition, list], error: KafkaError) -> None:
+        """A failed commit (a rebalance fenced this member's generation, a broker went away, a timeout): abort the
+        transaction and seek back to the batch's first offsets, so that its successor (this loop, or the
+        partition's new owner) processes the batch again. A fatal producer error (fenced by another holder of
+        the transactional id, not authorised) is raised: the worker stops, nothing of the batch committed."""
+        manager = self.producer._transaction_manager
+        if manager is not None and manager.has_fatal_error():
+            raise error
+        log.warning("batch of %d not committed, consumed again: %r", sum(map(len, batch.values())), error)
+        metrics.BATCHES_ABORTED.inc()
+        if manager is not None:
+            self.producer.abort_transaction()  # raises if it cannot: the worker stops
+        owned = self.consumer.assignment()
+        for tp, messages in batch.items():
+            if tp in owned:
+                self.consumer.seek(tp, messages[0].offset)
+
+    def close(self) -> None:
+        """Leave the group at once (its partitions move without waiting for the session timeout)."""
+        try:
+            self.consumer.close()
+        finally:
+            self.producer.close(timeout=5)
+
+
+class BatchService(Service):
+    """Runs the batch loop in a thread for the Faust worker's life: started with the app, stopped with it
+    (SIGTERM: the batch in hand is committed, the group left, within about a batch's time). A loop that fails
+    crashes the worker, so that it exits instead of staying up without consuming."""
+
+    def __init__(self, settings: Settings, processor: Processor, **kwargs):
+        super().__init__(**kwargs)
+        self.settings, self.processor = settings, processor
+        self._batches: BatchLoop | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._slot: WorkerSlot | None = None
+
+    async def on_start(self) -> None:
+        self._slot = WorkerSlot(self.settings.state_dir / "worker" / "slots")
+        transactional_id = f"{self.settings.app_id}-{self._slot.token}"
+        loop = asyncio.get_running_loop()
+        self._thread = threading.Thread(target=self._run, args=(transactional_id, loop), name="khabar-batches",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self, transactional_id: str, loop: asyncio.AbstractEventLoop) -> None:
+        try:
+            self._batches = BatchLoop(self.settings, self.processor, transactional_id)
+            log.info("%s: %s, transactional id %s", self.settings.raw_topic, self.settings.processing_guarantee,
+                     transactional_id if self.settings.exactly_once else "-")
+            self._batches.run(self._stop)
+        except BaseException as error:  # noqa: BLE001 — any failure of the loop must stop the worker
+            log.exception("the batch loop failed")
+            if not self._stop.is_set():
+                asyncio.run_coroutine_threadsafe(self.crash(error), loop)
+        finally:
+            self._batches = None
+
+    @property
+    def assigned(self) -> frozenset[TopicPartition]:
+        batches = self._batches
+        return batches.assigned if batches is not None else frozenset()
+
+    async def on_stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            # A commit stuck on an unreachable broker must not hold the worker: the thread is a daemon.
+            await asyncio.to_thread(self._thread.join, _STOP_WAIT_S)
+        if self._slot is not None:
+            self._slot.release()

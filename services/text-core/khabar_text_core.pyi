@@ -1,0 +1,116 @@
+"""The per-character loops of khabar's normalisation, and the decoding of its entity tagger's CRF (Rust)."""
+
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, Protocol, TypeVar, final
+
+# What `Normaliser` makes: NamedTuple classes (tuple subclasses with no fields of their own), of 8 fields
+# (Token) and 2 fields (Span, start and end).
+_Token = TypeVar("_Token", bound=tuple[Any, ...])
+_Span = TypeVar("_Span", bound=tuple[Any, ...])
+
+class _RuleBits(Protocol):
+    """Where a rules entry keeps what (``khabar.text.tokenise.RuleBits``). For type checking only."""
+
+    @property
+    def length_shift(self) -> int: ...
+    @property
+    def article_mask(self) -> int: ...
+    @property
+    def verb(self) -> int: ...
+    @property
+    def evidence_shift(self) -> int: ...
+    @property
+    def maybe_function(self) -> int: ...
+    @property
+    def maybe_not_definite(self) -> int: ...
+
+class _RuleTables(Protocol):
+    """The proclitic rules (``khabar.text.tokenise.RuleTables``): the classes of a word's first four
+    characters (uint16 per BMP character each), the rules per word shape (uint8), and the word lists they
+    defer to. For type checking only."""
+
+    @property
+    def class_at(self) -> Sequence[bytes]: ...
+    @property
+    def rules(self) -> bytes: ...
+    @property
+    def bits(self) -> _RuleBits: ...
+    @property
+    def not_definite(self) -> frozenset[str] | set[str]: ...
+    @property
+    def function_words(self) -> dict[str, int]: ...
+    @property
+    def whole_words(self) -> frozenset[str] | set[str]: ...
+    @property
+    def article(self) -> str: ...
+
+class _Tables(Protocol):
+    """What `Normaliser` reads its tables from (``khabar.text.core_tables.CoreTables``): bytes of
+    little-endian items, one per BMP character except ``flat``. For type checking only."""
+
+    @property
+    def length(self) -> bytes: ...
+    @property
+    def first(self) -> bytes: ...
+    @property
+    def flat(self) -> bytes: ...
+    @property
+    def attaches(self) -> bytes: ...
+    @property
+    def risk(self) -> bytes: ...
+    @property
+    def letter(self) -> bytes: ...
+    @property
+    def space(self) -> bytes: ...
+    @property
+    def output_class(self) -> bytes: ...
+    @property
+    def search(self) -> bytes: ...
+    @property
+    def word_class(self) -> int: ...
+    @property
+    def punctuation_class(self) -> int: ...
+    @property
+    def chunk_clean(self) -> Callable[[str], str]: ...
+    @property
+    def attaches_wide(self) -> Callable[[str], bool]: ...
+    @property
+    def letter_wide(self) -> Callable[[str], int]: ...
+    @property
+    def proclitics(self) -> _RuleTables: ...
+
+@final
+class Stream:
+    """An article mapped through the chain, for `Normaliser.tokens`; made only by `Normaliser.lines`."""
+
+@final
+class Normaliser(Generic[_Token, _Span]):
+    """The chain's loops over an article, on `tables`; makes tokens as `token_type` and sentences as
+    `span_type`. Raises ValueError for tables of the wrong shape."""
+
+    def __new__(
+        cls, tables: _Tables, token_type: type[_Token], span_type: type[_Span]
+    ) -> Normaliser[_Token, _Span]: ...
+    def lines(self, text: str) -> tuple[Stream, list[tuple[int, int, int, str]]]:
+        """The stream of `text`, and each non-blank line as (index among the lines, start, end, display form
+        with whitespace collapsed)."""
+    def tokens(
+        self,
+        stream: Stream,
+        kept_lines: Sequence[int],
+        breaks: Sequence[int],
+        removed: Sequence[tuple[int, int]],
+    ) -> tuple[list[_Token], list[_Span], float]:
+        """Tokens of the kept lines, sentences (breaking before the first token at or after each of
+        `breaks`), and the share of Arabic letters among the letters outside `removed`."""
+
+def crf_decode(
+    scores: bytes,
+    potentials: bytes,
+    lengths: Sequence[int],
+    width: int,
+    transitions: bytes,
+    exp_transitions: bytes,
+) -> tuple[bytes, bytes]:
+    """Label paths (int64) and confidences (float64), each (sentences, width), of a padded batch of float64
+    emission scores and potentials (sentences, width, labels) and transitions (labels, labels)."""
