@@ -106,8 +106,6 @@ class Settings:
             raise ValueError(f"KHABAR_SASL_MECHANISM={self.sasl_mechanism!r}: use one of {', '.join(SASL_MECHANISMS)}")
         if self.sasl_password and self.sasl_password_file:
             raise ValueError("set KHABAR_SASL_PASSWORD or KHABAR_SASL_PASSWORD_FILE, not both")
-
-    def __post_init__(self) -> None:
         if self.processing_guarantee not in PROCESSING_GUARANTEES:
             raise ValueError(f"KHABAR_PROCESSING_GUARANTEE={self.processing_guarantee!r} is not one of "
                              f"{', '.join(PROCESSING_GUARANTEES)}")
