@@ -20,6 +20,9 @@ test: setup
 	sh deploy/prometheus/install.sh
 	sh tests/support/install-chromium.sh
 	cd services/text-core && PYO3_PYTHON=$(CURDIR)/.venv/bin/python cargo test --quiet
+	$(UV) run ruff check services tests
+	$(UV) run ruff format --check services tests
+	$(UV) run mypy
 	$(UV) run pytest
 
 bench: setup

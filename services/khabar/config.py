@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Where a wheel carries the checkout's schemas/ and deploy/kafka/ (pyproject: force-include).
@@ -37,22 +38,31 @@ SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 @dataclass(frozen=True)
 class Settings:
     # Kafka
-    bootstrap_servers: str = _doc("127.0.0.1:9092", "Kafka bootstrap servers (host:port[,host:port]); default: the local broker's port.")
+    bootstrap_servers: str = _doc(
+        "127.0.0.1:9092", "Kafka bootstrap servers (host:port[,host:port]); default: the local broker's port."
+    )
     raw_topic: str = _doc("articles.raw", "Topic the producer writes raw articles to.")
     enriched_topic: str = _doc("articles.enriched", "Topic the enricher writes enriched articles to.")
-    deadletter_topic: str = _doc("articles.deadletter", "Topic for records that could not be enriched, with the reason.")
+    deadletter_topic: str = _doc(
+        "articles.deadletter", "Topic for records that could not be enriched, with the reason."
+    )
     topic_partitions: int = _doc(4, "Partitions of the topics khabar creates (scale workers up to this many).")
     replication_factor: int = _doc(1, "Replicas of each topic khabar or Faust creates (3 on a production cluster).")
-    min_insync_replicas: int = _doc(1, "min.insync.replicas of the topics khabar creates: replicas that must "
-                                       "have a write (acks=all) before it counts.")
+    min_insync_replicas: int = _doc(
+        1,
+        "min.insync.replicas of the topics khabar creates: replicas that must "
+        "have a write (acks=all) before it counts.",
+    )
     # Kafka security: the same for every client (producer, worker, admin, readers); see khabar.kafka_clients
     security_protocol: str = _doc("PLAINTEXT", "How clients talk to Kafka: " + ", ".join(SECURITY_PROTOCOLS) + ".")
     sasl_mechanism: str = _doc("SCRAM-SHA-512", "SASL mechanism with SASL_*: " + ", ".join(SASL_MECHANISMS) + ".")
     sasl_username: str = _doc("", "SASL user name.")
-    sasl_password: str = _doc("", "SASL password (prefer KHABAR_SASL_PASSWORD_FILE); never printed or logged.",
-                              secret=True)
-    sasl_password_file: str = _doc("", "File holding the SASL password (its first line), instead of "
-                                       "KHABAR_SASL_PASSWORD.")
+    sasl_password: str = _doc(
+        "", "SASL password (prefer KHABAR_SASL_PASSWORD_FILE); never printed or logged.", secret=True
+    )
+    sasl_password_file: str = _doc(
+        "", "File holding the SASL password (its first line), instead of KHABAR_SASL_PASSWORD."
+    )
     ssl_cafile: str = _doc("", "PEM file of the CA(s) that signed the brokers' certificates; empty: the system's CAs.")
     ssl_certfile: str = _doc("", "PEM client certificate, for brokers that require one (mTLS).")
     ssl_keyfile: str = _doc("", "PEM private key of the client certificate (unencrypted).")
@@ -61,30 +71,45 @@ class Settings:
     kafka_port: int = _doc(9092, "Client port of the local broker started by `khabar kafka up`.")
     kafka_controller_port: int = _doc(9093, "KRaft controller port of the local broker.")
     kafka_heap: str = _doc("512m", "Maximum JVM heap of the local broker.")
-    kafka_brokers: int = _doc(1, "Nodes of the local cluster (1 or 3); node n listens on KHABAR_KAFKA_PORT + "
-                                 "10·(n-1).")
-    kafka_secure: bool = _doc(False, "The local broker takes only SASL_SSL (SCRAM-SHA-512) with ACLs; see "
-                                     "`khabar kafka up --secure`.")
+    kafka_brokers: int = _doc(1, "Nodes of the local cluster (1 or 3); node n listens on KHABAR_KAFKA_PORT + 10·(n-1).")
+    kafka_secure: bool = _doc(
+        False, "The local broker takes only SASL_SSL (SCRAM-SHA-512) with ACLs; see `khabar kafka up --secure`."
+    )
     state_dir: Path = _doc(PROJECT_ROOT / ".khabar", "Where the local broker keeps its data, logs and pid file.")
     cache_dir: Path = _doc(Path.home() / ".cache" / "khabar", "Where resolved broker jars are cached between runs.")
-    shared_dir: Path = _doc(PROJECT_ROOT.parent / "shared", "Third-party data for training, evaluation and benchmarks (data/, seeds/).")
+    shared_dir: Path = _doc(
+        PROJECT_ROOT.parent / "shared", "Third-party data for training, evaluation and benchmarks (data/, seeds/)."
+    )
     # Enricher worker
     app_id: str = _doc("khabar-enricher", "Faust application id (also the consumer group).")
     worker_host: str = _doc("127.0.0.1", "Address the worker's HTTP server (metrics, health) binds to.")
     worker_port: int = _doc(6066, "Port of the worker's HTTP server: /metrics, /healthz, /readyz.")
-    session_timeout_s: float = _doc(15.0, "Consumer group session timeout: how soon a dead worker's partitions move to a live one.")
+    session_timeout_s: float = _doc(
+        15.0, "Consumer group session timeout: how soon a dead worker's partitions move to a live one."
+    )
     batch_size: int = _doc(32, "Most raw records the worker enriches in one batch.")
     batch_timeout_s: float = _doc(0.2, "Longest wait to fill a batch, in seconds.")
     processing_guarantee: str = _doc(
-        "exactly_once", "'exactly_once': a batch's outputs and input offsets commit in one Kafka transaction "
-        "(read them with read_committed); 'at_least_once': cheaper, a crash can repeat a batch's outputs.")
+        "exactly_once",
+        "'exactly_once': a batch's outputs and input offsets commit in one Kafka transaction "
+        "(read them with read_committed); 'at_least_once': cheaper, a crash can repeat a batch's outputs.",
+    )
     transaction_timeout_s: float = _doc(
-        10.0, "A dead worker's open transaction is aborted after this long (read_committed readers wait for it).")
+        10.0, "A dead worker's open transaction is aborted after this long (read_committed readers wait for it)."
+    )
     max_article_bytes: int = _doc(1_000_000, "Raw records larger than this are dead-lettered, not enriched.")
-    max_output_bytes: int = _doc(1_000_000, "Enriched records larger than this (the broker's message limit) are dead-lettered.")
-    ner_backend: str = _doc("khabar", "Entity tagger: 'khabar' (the bundled model) or 'camel' (camel-tools BERT, installed separately).")
+    max_output_bytes: int = _doc(
+        1_000_000, "Enriched records larger than this (the broker's message limit) are dead-lettered."
+    )
+    ner_backend: str = _doc(
+        "khabar", "Entity tagger: 'khabar' (the bundled model) or 'camel' (camel-tools BERT, installed separately)."
+    )
     ner_model_path: str = _doc("", "Model directory for the 'camel' backend, or another file for the 'khabar' backend.")
-    enriched_schema_version: int = _doc(3, "Version of the enriched records written: 3, or 2 for consumers not yet moved (no entity ids, Latin, geo, focus, quotes).")
+    enriched_schema_version: int = _doc(
+        3,
+        "Version of the enriched records written: 3, or 2 for consumers not yet moved "
+        "(no entity ids, Latin, geo, focus, quotes).",
+    )
     # Desk (khabar desk): the live page of the stream
     desk_host: str = _doc("127.0.0.1", "Address the desk's web page binds to (loopback: only this machine can see it).")
     desk_port: int = _doc(6068, "Port of the desk's web page.")
@@ -96,17 +121,21 @@ class Settings:
     stories_port: int = _doc(6069, "Port of `khabar stories`' HTTP server: /metrics, /healthz, /readyz.")
     stories_topic: str = _doc("articles.stories", "Topic of each enriched article's story (keyed by article id).")
     trending_topic: str = _doc("entities.trending", "Topic of the top entities of each window (keyed by window end).")
-    story_horizon_s: float = _doc(604_800.0, "How far back (event time, seconds) an article can be a near-copy of "
-                                             "another: 7 days.")
+    story_horizon_s: float = _doc(
+        604_800.0, "How far back (event time, seconds) an article can be a near-copy of another: 7 days."
+    )
     trending_window_s: float = _doc(3600.0, "Length of a trending window, in seconds of event time.")
     trending_step_s: float = _doc(300.0, "How often a window starts (hopping; equal to the window: tumbling).")
-    trending_baseline_windows: int = _doc(24, "Windows before the current one that make an entity's baseline for "
-                                              "its burst score.")
+    trending_baseline_windows: int = _doc(
+        24, "Windows before the current one that make an entity's baseline for its burst score."
+    )
     trending_top: int = _doc(20, "How many entities a window's trending record lists.")
     trending_publish_s: float = _doc(10.0, "How often (wall clock) windows with new mentions are published.")
     # Producer
     producer_metrics_port: int = _doc(0, "If set, `khabar replay` serves its Prometheus metrics on this port.")
-    producer_max_request_bytes: int = _doc(8_388_608, "Largest message the producer sends; keep it at or below the broker's message.max.bytes.")
+    producer_max_request_bytes: int = _doc(
+        8_388_608, "Largest message the producer sends; keep it at or below the broker's message.max.bytes."
+    )
     # Ingest endpoint (khabar ingest) and watched inbox (khabar watch)
     ingest_host: str = _doc("127.0.0.1", "Address `khabar ingest` binds to.")
     ingest_port: int = _doc(6067, "Port of `khabar ingest`: POST /articles, /openapi.json, /metrics, /healthz.")
@@ -120,15 +149,18 @@ class Settings:
 
     def __post_init__(self) -> None:
         if self.security_protocol not in SECURITY_PROTOCOLS:
-            raise ValueError(f"KHABAR_SECURITY_PROTOCOL={self.security_protocol!r}: "
-                             f"use one of {', '.join(SECURITY_PROTOCOLS)}")
+            raise ValueError(
+                f"KHABAR_SECURITY_PROTOCOL={self.security_protocol!r}: use one of {', '.join(SECURITY_PROTOCOLS)}"
+            )
         if self.sasl_mechanism not in SASL_MECHANISMS:
             raise ValueError(f"KHABAR_SASL_MECHANISM={self.sasl_mechanism!r}: use one of {', '.join(SASL_MECHANISMS)}")
         if self.sasl_password and self.sasl_password_file:
             raise ValueError("set KHABAR_SASL_PASSWORD or KHABAR_SASL_PASSWORD_FILE, not both")
         if self.processing_guarantee not in PROCESSING_GUARANTEES:
-            raise ValueError(f"KHABAR_PROCESSING_GUARANTEE={self.processing_guarantee!r} is not one of "
-                             f"{', '.join(PROCESSING_GUARANTEES)}")
+            raise ValueError(
+                f"KHABAR_PROCESSING_GUARANTEE={self.processing_guarantee!r} is not one of "
+                f"{', '.join(PROCESSING_GUARANTEES)}"
+            )
 
     @property
     def exactly_once(self) -> bool:
@@ -146,8 +178,9 @@ class Settings:
         if "bootstrap_servers" not in values and values.keys() & {"kafka_port", "kafka_brokers"}:
             # Moving the local broker (or making it a cluster) moves the default clients with it.
             port = values.get("kafka_port", cls.kafka_port)
-            values["bootstrap_servers"] = ",".join(f"127.0.0.1:{port + NODE_PORT_STEP * node}"
-                                                   for node in range(values.get("kafka_brokers", 1)))
+            values["bootstrap_servers"] = ",".join(
+                f"127.0.0.1:{port + NODE_PORT_STEP * node}" for node in range(values.get("kafka_brokers", 1))
+            )
         return cls(**values)
 
     def replace(self, **changes: Any) -> Settings:

@@ -37,8 +37,9 @@ def sasl_password(settings: Settings) -> str:
     try:
         lines = Path(settings.sasl_password_file).read_text().splitlines()
     except OSError as error:
-        raise KafkaAccessError(f"cannot read KHABAR_SASL_PASSWORD_FILE={settings.sasl_password_file}: "
-                               f"{error.strerror}") from error
+        raise KafkaAccessError(
+            f"cannot read KHABAR_SASL_PASSWORD_FILE={settings.sasl_password_file}: {error.strerror}"
+        ) from error
     return lines[0] if lines else ""
 
 
@@ -52,9 +53,11 @@ def ssl_context(settings: Settings) -> ssl.SSLContext | None:
         if settings.ssl_certfile:
             context.load_cert_chain(settings.ssl_certfile, settings.ssl_keyfile or None)
     except (OSError, ssl.SSLError) as error:  # FileNotFoundError is an OSError too
-        raise KafkaAccessError(f"cannot load the TLS files (KHABAR_SSL_CAFILE={settings.ssl_cafile or '-'}, "
-                               f"KHABAR_SSL_CERTFILE={settings.ssl_certfile or '-'}, KHABAR_SSL_KEYFILE="
-                               f"{settings.ssl_keyfile or '-'}): {error}") from error
+        raise KafkaAccessError(
+            f"cannot load the TLS files (KHABAR_SSL_CAFILE={settings.ssl_cafile or '-'}, "
+            f"KHABAR_SSL_CERTFILE={settings.ssl_certfile or '-'}, KHABAR_SSL_KEYFILE="
+            f"{settings.ssl_keyfile or '-'}): {error}"
+        ) from error
     return context
 
 
@@ -62,16 +65,25 @@ def _sasl(settings: Settings) -> dict[str, Any]:
     if not uses_sasl(settings):
         return {}
     if not settings.sasl_username:
-        raise KafkaAccessError(f"KHABAR_SECURITY_PROTOCOL={settings.security_protocol} needs KHABAR_SASL_USERNAME "
-                               "and KHABAR_SASL_PASSWORD_FILE (or KHABAR_SASL_PASSWORD)")
-    return {"sasl_mechanism": settings.sasl_mechanism, "sasl_plain_username": settings.sasl_username,
-            "sasl_plain_password": sasl_password(settings)}
+        raise KafkaAccessError(
+            f"KHABAR_SECURITY_PROTOCOL={settings.security_protocol} needs KHABAR_SASL_USERNAME "
+            "and KHABAR_SASL_PASSWORD_FILE (or KHABAR_SASL_PASSWORD)"
+        )
+    return {
+        "sasl_mechanism": settings.sasl_mechanism,
+        "sasl_plain_username": settings.sasl_username,
+        "sasl_plain_password": sasl_password(settings),
+    }
 
 
 def kafka_python(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for kafka-python's KafkaProducer, KafkaConsumer and KafkaAdminClient."""
-    return {"bootstrap_servers": settings.bootstrap_servers, "security_protocol": settings.security_protocol,
-            "ssl_context": ssl_context(settings), **_sasl(settings)}
+    return {
+        "bootstrap_servers": settings.bootstrap_servers,
+        "security_protocol": settings.security_protocol,
+        "ssl_context": ssl_context(settings),
+        **_sasl(settings),
+    }
 
 
 def aiokafka(settings: Settings) -> dict[str, Any]:
@@ -86,8 +98,12 @@ def faust_credentials(settings: Settings) -> Any:
     context = ssl_context(settings)
     if uses_sasl(settings):
         sasl = _sasl(settings)
-        return faust.SASLCredentials(username=sasl["sasl_plain_username"], password=sasl["sasl_plain_password"],
-                                     mechanism=sasl["sasl_mechanism"], ssl_context=context)
+        return faust.SASLCredentials(
+            username=sasl["sasl_plain_username"],
+            password=sasl["sasl_plain_password"],
+            mechanism=sasl["sasl_mechanism"],
+            ssl_context=context,
+        )
     return faust.SSLCredentials(context) if context is not None else None
 
 
@@ -112,29 +128,40 @@ def check_access(settings: Settings, timeout_s: float = 10.0) -> None:
     config = {key: value for key, value in aiokafka(settings).items() if key != "bootstrap_servers"}
 
     async def probe() -> None:
-        conn = await asyncio.wait_for(create_conn(host, int(port), request_timeout_ms=int(timeout_s * 1000),
-                                                  client_id="khabar-check", **config), timeout_s)
+        conn = await asyncio.wait_for(
+            create_conn(host, int(port), request_timeout_ms=int(timeout_s * 1000), client_id="khabar-check", **config),
+            timeout_s,
+        )
         conn.close()
 
     try:
         asyncio.run(probe())
     except ssl.SSLCertVerificationError as error:
-        raise KafkaAccessError(f"the certificate of the broker at {where} is not trusted: {error.verify_message}; "
-                               "set KHABAR_SSL_CAFILE to the CA that signed it (KHABAR_SSL_CHECK_HOSTNAME=false "
-                               "only if its name is the problem and you accept that risk)") from error
+        raise KafkaAccessError(
+            f"the certificate of the broker at {where} is not trusted: {error.verify_message}; "
+            "set KHABAR_SSL_CAFILE to the CA that signed it (KHABAR_SSL_CHECK_HOSTNAME=false "
+            "only if its name is the problem and you accept that risk)"
+        ) from error
     except ssl.SSLError as error:
-        raise KafkaAccessError(f"TLS with the broker at {where} failed: {error.reason or error}; does that port "
-                               "take TLS? (KHABAR_SECURITY_PROTOCOL)") from error
+        raise KafkaAccessError(
+            f"TLS with the broker at {where} failed: {error.reason or error}; does that port "
+            "take TLS? (KHABAR_SECURITY_PROTOCOL)"
+        ) from error
     except AIOKafkaError as error:
         if type(error).__name__ == "SaslAuthenticationFailedError" or "authentication" in str(error).lower():
-            raise KafkaAccessError(f"the broker at {where} refused the {settings.sasl_mechanism} credentials of "
-                                   f"{principal(settings)}: check KHABAR_SASL_USERNAME and the password "
-                                   f"(KHABAR_SASL_PASSWORD_FILE)") from error
-        raise KafkaAccessError(f"the broker at {where} broke off the connection ({type(error).__name__}: {error}): "
-                               "does it expect another KHABAR_SECURITY_PROTOCOL or KHABAR_SASL_MECHANISM?") from error
+            raise KafkaAccessError(
+                f"the broker at {where} refused the {settings.sasl_mechanism} credentials of "
+                f"{principal(settings)}: check KHABAR_SASL_USERNAME and the password "
+                f"(KHABAR_SASL_PASSWORD_FILE)"
+            ) from error
+        raise KafkaAccessError(
+            f"the broker at {where} broke off the connection ({type(error).__name__}: {error}): "
+            "does it expect another KHABAR_SECURITY_PROTOCOL or KHABAR_SASL_MECHANISM?"
+        ) from error
     except (TimeoutError, OSError) as error:
-        raise KafkaAccessError(f"cannot reach the broker at {where}: {error or 'no answer'} "
-                               f"within {timeout_s:.0f}s") from error
+        raise KafkaAccessError(
+            f"cannot reach the broker at {where}: {error or 'no answer'} within {timeout_s:.0f}s"
+        ) from error
 
 
 def connect(client_class: Callable[..., Client], settings: Settings, **config: Any) -> Client:
@@ -146,5 +173,6 @@ def connect(client_class: Callable[..., Client], settings: Settings, **config: A
     try:
         return client_class(**kafka_python(settings), **config)
     except KafkaError as error:
-        raise KafkaAccessError(f"cannot connect to Kafka at {settings.bootstrap_servers} "
-                               f"({settings.security_protocol}): {error}") from error
+        raise KafkaAccessError(
+            f"cannot connect to Kafka at {settings.bootstrap_servers} ({settings.security_protocol}): {error}"
+        ) from error

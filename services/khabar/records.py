@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from khabar import __version__, schemas
@@ -51,8 +51,9 @@ def raw_record(
     }
 
 
-def enriched_record(raw: dict[str, Any], analysis: Analysis, ner_model: str, stage_seconds: dict[str, float],
-                    version: int | None = None) -> dict:
+def enriched_record(
+    raw: dict[str, Any], analysis: Analysis, ner_model: str, stage_seconds: dict[str, float], version: int | None = None
+) -> dict:
     """The enriched record of a raw record (valid against the raw schema) and the analysis of its text, in the
     current version or an older one still supported (2: without the entity knowledge)."""
     version = version or schemas.VERSIONS[schemas.ENRICHED]
@@ -129,9 +130,13 @@ def dead_letter_record(value: bytes | None, origin: Origin, rejection: Rejection
             # A character is at most 6 bytes once JSON-escaped, so copy_limit // 4 characters stay well within.
             data, encoding, truncated = text[: copy_limit // 4], "utf-8", len(text) > copy_limit // 4
         except UnicodeDecodeError:
-            data, encoding, truncated = base64.b64encode(value[:copy_limit]).decode("ascii"), "base64", len(value) > copy_limit
+            data, encoding, truncated = (
+                base64.b64encode(value[:copy_limit]).decode("ascii"),
+                "base64",
+                len(value) > copy_limit,
+            )
     key_text = origin.key.decode("utf-8", "replace") if origin.key is not None else None
-    moment = datetime.fromtimestamp(origin.timestamp, timezone.utc) if origin.timestamp else None
+    moment = datetime.fromtimestamp(origin.timestamp, UTC) if origin.timestamp else None
     return {
         "schema_version": schemas.VERSIONS[schemas.DEADLETTER],
         "id": rejection.article_id,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import datetime, timezone
-from functools import lru_cache
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
 
 import fastjsonschema
 from jsonschema import Draft202012Validator, FormatChecker
@@ -26,7 +27,7 @@ class SchemaError(ValueError):
     """A record does not match its schema; the message names the field and the rule."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str, version: int | None = None) -> dict:
     version = version or VERSIONS[name]
     if version not in SUPPORTED[name]:
@@ -40,12 +41,12 @@ def load(name: str, version: int | None = None) -> dict:
 DEADLETTER_REASONS: list[str] = load(DEADLETTER)["properties"]["error"]["properties"]["reason"]["enum"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(load(name), format_checker=FormatChecker())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _compiled(name: str, version: int | None = None, trusted: tuple[str, ...] = ()) -> Callable[[Any], Any]:
     # The worker validates every record it reads and writes: compiled to Python code, this is about 15 times
     # faster than jsonschema's interpreter, which took most of an article's processing time.
@@ -82,8 +83,8 @@ def validate(name: str, record: Any, version: int | None = None, trusted: tuple[
 
 def timestamp(moment: datetime | None = None) -> str:
     """RFC 3339 UTC with milliseconds, the form of every date-time field in the schemas."""
-    moment = moment or datetime.now(timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    moment = moment or datetime.now(UTC)
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def encode(record: dict) -> bytes:

@@ -27,13 +27,18 @@ def ensure_topics(settings: Settings, topics: list[str] | None = None) -> None:
         if missing:
             config = {"min.insync.replicas": str(settings.min_insync_replicas)}
             try:
-                admin.create_topics([NewTopic(t, settings.topic_partitions, settings.replication_factor,
-                                              topic_configs=config) for t in missing])
+                admin.create_topics(
+                    [
+                        NewTopic(t, settings.topic_partitions, settings.replication_factor, topic_configs=config)
+                        for t in missing
+                    ]
+                )
             except TopicAlreadyExistsError:
                 pass  # another process created it between our list and create
             except TopicAuthorizationFailedError as error:
                 raise kafka_clients.KafkaAccessError(
                     f"{kafka_clients.principal(settings)} may not describe or create the topic(s) "
-                    f"{', '.join(missing)}: grant it Describe on them (or have an admin create them)") from error
+                    f"{', '.join(missing)}: grant it Describe on them (or have an admin create them)"
+                ) from error
     finally:
         admin.close()

@@ -121,8 +121,8 @@ class WordScorer:
     """The entity tagger's features of word types and their summed weights (``khabar.text.ner.model``), over
     tables handed over by ``khabar.text.ner.features.core_tables``, the gazetteer index and the frequency bins."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         offsets: Sequence[int],
         rows_at: Sequence[dict[str, int]],
         weights: bytes,
@@ -141,7 +141,7 @@ class WordScorer:
         piece_scores: Sequence[float] | None = None,
         piece_clusters: Sequence[int] | None = None,
         unk_score: float = 0.0,
-    ) -> None: ...
+    ) -> WordScorer: ...
     def features(self, word: str) -> tuple[list[str], list[str]]:
         """(features at offset 0, features as a neighbour) of one word."""
     def scores(self, words: Sequence[str]) -> bytes:

@@ -17,10 +17,20 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
 
 
 def test_run_replays_the_seeds_prints_the_summary_and_stops_everything(tmp_path):
-    settings = Settings.from_env({}, kafka_port=free_port(), kafka_controller_port=free_port(),
-                                 worker_port=free_port(), state_dir=tmp_path / "state")
-    result = subprocess.run([sys.executable, "-m", "khabar", "run", "--timeout", "120"],
-                            env={**os.environ, **settings.to_env()}, capture_output=True, text=True, timeout=400)
+    settings = Settings.from_env(
+        {},
+        kafka_port=free_port(),
+        kafka_controller_port=free_port(),
+        worker_port=free_port(),
+        state_dir=tmp_path / "state",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "khabar", "run", "--timeout", "120"],
+        env={**os.environ, **settings.to_env()},
+        capture_output=True,
+        text=True,
+        timeout=400,
+    )
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "عقب المباحثات التاريخية.. تبادل الهدايا بين «بوتين وكيم»" in result.stdout
@@ -33,10 +43,19 @@ def test_run_replays_the_seeds_prints_the_summary_and_stops_everything(tmp_path)
 
 
 def test_run_stops_everything_when_its_reader_goes_away(tmp_path):
-    settings = Settings.from_env({}, kafka_port=free_port(), kafka_controller_port=free_port(),
-                                 worker_port=free_port(), state_dir=tmp_path / "state")
-    run = subprocess.Popen([sys.executable, "-m", "khabar", "run", "--follow", "--watch", str(tmp_path / "inbox")],
-                           env={**os.environ, **settings.to_env()}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    settings = Settings.from_env(
+        {},
+        kafka_port=free_port(),
+        kafka_controller_port=free_port(),
+        worker_port=free_port(),
+        state_dir=tmp_path / "state",
+    )
+    run = subprocess.Popen(
+        [sys.executable, "-m", "khabar", "run", "--follow", "--watch", str(tmp_path / "inbox")],
+        env={**os.environ, **settings.to_env()},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert run.stdout.readline().startswith(b"[1/4]")
     run.stdout.close()  # as `khabar run --follow | head -1` does: the next line it writes finds no reader
     try:
@@ -49,17 +68,30 @@ def test_run_stops_everything_when_its_reader_goes_away(tmp_path):
 
 
 def test_run_follow_enriches_a_file_dropped_into_its_inbox_and_files_it_under_done(tmp_path):
-    settings = Settings.from_env({}, kafka_port=free_port(), kafka_controller_port=free_port(),
-                                 worker_port=free_port(), state_dir=tmp_path / "state", watch_poll_s=0.5)
+    settings = Settings.from_env(
+        {},
+        kafka_port=free_port(),
+        kafka_controller_port=free_port(),
+        worker_port=free_port(),
+        state_dir=tmp_path / "state",
+        watch_poll_s=0.5,
+    )
     inbox = tmp_path / "inbox"
-    run = subprocess.Popen([sys.executable, "-m", "khabar", "run", "--follow", "--watch", str(inbox)],
-                           env={**os.environ, **settings.to_env()}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True)
+    run = subprocess.Popen(
+        [sys.executable, "-m", "khabar", "run", "--follow", "--watch", str(inbox)],
+        env={**os.environ, **settings.to_env()},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         lines = iter(run.stdout.readline, "")
         assert any(line.startswith("following:") for line in lines)
-        article = {"title": "خبر من صندوق الوارد", "body": "وصل الرئيس الفرنسي إيمانويل ماكرون إلى بيروت صباح اليوم.",
-                   "url": "https://news.example/inbox/1"}
+        article = {
+            "title": "خبر من صندوق الوارد",
+            "body": "وصل الرئيس الفرنسي إيمانويل ماكرون إلى بيروت صباح اليوم.",
+            "url": "https://news.example/inbox/1",
+        }
         (inbox / ".drop.json.tmp").write_text(json.dumps(article, ensure_ascii=False), encoding="utf-8")
         (inbox / ".drop.json.tmp").rename(inbox / "drop.json")
         seen = []

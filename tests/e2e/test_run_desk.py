@@ -20,11 +20,21 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
 
 
 def test_run_with_the_desk_shows_the_seeds_there_and_stops_it_on_ctrl_c(tmp_path):
-    settings = Settings.from_env({}, kafka_port=free_port(), kafka_controller_port=free_port(),
-                                 worker_port=free_port(), desk_port=free_port(), state_dir=tmp_path / "state")
-    run = subprocess.Popen([sys.executable, "-m", "khabar", "run", "--follow", "--desk", "--watch",
-                            str(tmp_path / "inbox")], env={**os.environ, **settings.to_env(), "PYTHONUNBUFFERED": "1"},
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    settings = Settings.from_env(
+        {},
+        kafka_port=free_port(),
+        kafka_controller_port=free_port(),
+        worker_port=free_port(),
+        desk_port=free_port(),
+        state_dir=tmp_path / "state",
+    )
+    run = subprocess.Popen(
+        [sys.executable, "-m", "khabar", "run", "--follow", "--desk", "--watch", str(tmp_path / "inbox")],
+        env={**os.environ, **settings.to_env(), "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lines: list[str] = []
     try:
         assert run.stdout is not None

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from support.kafka import collect_by_key, send_raw
 from khabar import schemas
 from khabar.records import raw_record
+from support.kafka import collect_by_key, send_raw
 
 pytestmark = pytest.mark.integration
 

@@ -7,13 +7,13 @@ import time
 
 import pytest
 
-from khabar.local.worker import WorkerProcess
-from support.articles import seed_variants
-from support.kafka import collect_by_key, free_port
 from khabar.local.broker import LocalBroker
 from khabar.local.outputs import OutputReader
-from khabar.topics import ensure_topics
+from khabar.local.worker import WorkerProcess
 from khabar.producer.replay import Replayer
+from khabar.topics import ensure_topics
+from support.articles import seed_variants
+from support.kafka import collect_by_key, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos]
 

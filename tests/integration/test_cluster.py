@@ -46,17 +46,31 @@ def _free(port: int) -> bool:
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    cluster = LocalCluster.create(free_node_ports(), free_node_ports(), tmp_path_factory.mktemp("cluster") / "kafka",
-                                  Settings().cache_dir, heap="384m", brokers=3)
+    cluster = LocalCluster.create(
+        free_node_ports(),
+        free_node_ports(),
+        tmp_path_factory.mktemp("cluster") / "kafka",
+        Settings().cache_dir,
+        heap="384m",
+        brokers=3,
+    )
     cluster.up(timeout=240)
     yield cluster
     cluster.down()
 
 
 def test_killing_the_raw_partition_leader_mid_replay_loses_no_article(cluster, tmp_path):
-    settings = cluster.client_settings(Settings.from_env(
-        {}, app_id="khabar-cluster-test", topic_partitions=2, replication_factor=3, min_insync_replicas=2,
-        state_dir=tmp_path / "state", worker_port=free_port()))
+    settings = cluster.client_settings(
+        Settings.from_env(
+            {},
+            app_id="khabar-cluster-test",
+            topic_partitions=2,
+            replication_factor=3,
+            min_insync_replicas=2,
+            state_dir=tmp_path / "state",
+            worker_port=free_port(),
+        )
+    )
     ensure_topics(settings)
     admin = kafka_clients.connect(KafkaAdminClient, settings)
     try:
@@ -102,10 +116,11 @@ def test_killing_the_raw_partition_leader_mid_replay_loses_no_article(cluster, t
     assert not report.failed and len(report.sent) == 300, report.failed[:3]
     lost = ids - found.keys()
     duplicated = sum(len(kinds) - 1 for kinds in found.values())
-    print(f"\ncluster chaos: node {leader} (leader of raw[0]) SIGKILLed mid-replay, restarted 20 s later; "
-          f"messages 300, lost {len(lost)}, duplicated {duplicated}, longest pause in outputs {longest_pause:.1f}s, "
-          f"all out {last - killed:.1f}s after the kill")
+    print(
+        f"\ncluster chaos: node {leader} (leader of raw[0]) SIGKILLed mid-replay, restarted 20 s later; "
+        f"messages 300, lost {len(lost)}, duplicated {duplicated}, longest pause in outputs {longest_pause:.1f}s, "
+        f"all out {last - killed:.1f}s after the kill"
+    )
     assert not lost, f"lost: {sorted(lost)[:5]}\n{worker.log_tail()}"
     assert all(kind == "enriched" for kinds in found.values() for kind in kinds)
     assert victim.pid() is not None  # restarted, and rejoined
-

@@ -29,10 +29,16 @@ EVIL_TITLE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pw
 BODY = "وصل الرئيس الروسي فلاديمير بوتين إلى موسكو قادما من بيونج يانج بعد لقاء مع كيم جونج أون."
 # Short articles written for this test (no third-party text), to give the page a few stories.
 NEWS = [
-    ("ماكرون يزور بيروت", "وصل الرئيس الفرنسي إيمانويل ماكرون إلى بيروت صباح اليوم في زيارة رسمية إلى لبنان، "
-     "والتقى رئيس الحكومة في السراي الحكومي.\n\nوقال ماكرون إن فرنسا ستقف إلى جانب لبنان."),
-    ("الأمم المتحدة تدعو إلى وقف إطلاق النار", "دعا الأمين العام للأمم المتحدة أنطونيو غوتيريش من جنيف إلى وقف "
-     "فوري لإطلاق النار في السودان، وحث مجلس الأمن على التحرك."),
+    (
+        "ماكرون يزور بيروت",
+        "وصل الرئيس الفرنسي إيمانويل ماكرون إلى بيروت صباح اليوم في زيارة رسمية إلى لبنان، "
+        "والتقى رئيس الحكومة في السراي الحكومي.\n\nوقال ماكرون إن فرنسا ستقف إلى جانب لبنان.",
+    ),
+    (
+        "الأمم المتحدة تدعو إلى وقف إطلاق النار",
+        "دعا الأمين العام للأمم المتحدة أنطونيو غوتيريش من جنيف إلى وقف "
+        "فوري لإطلاق النار في السودان، وحث مجلس الأمن على التحرك.",
+    ),
 ]
 
 
@@ -129,8 +135,9 @@ def test_the_page_shows_the_stream_with_entities_and_runs_no_injected_script(des
             cdp.send("DOM.enable")
             cdp.send("CSS.enable")
             root = cdp.send("DOM.getDocument")["root"]["nodeId"]
-            title_node = cdp.send("DOM.querySelector", {"nodeId": root,
-                                                        "selector": f'li.article[data-id="{seed["id"]}"] h3'})
+            title_node = cdp.send(
+                "DOM.querySelector", {"nodeId": root, "selector": f'li.article[data-id="{seed["id"]}"] h3'}
+            )
             fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": title_node["nodeId"]})["fonts"]
             assert any("Arabic" in font["familyName"] for font in fonts), fonts
 
@@ -167,8 +174,11 @@ def with_story_and_geo(record: dict) -> dict:
     record["story"] = {"id": "story-beirut", "duplicate_of": None, "first_seen": None}
     for entity in record["entities"]:
         if entity["name"] == "بيروت":
-            entity.update(id="geonames:276781", latin={"text": "Beirut", "source": "geonames"},
-                          geo={"geonames_id": 276781, "country": "LB", "feature": "city"})
+            entity.update(
+                id="geonames:276781",
+                latin={"text": "Beirut", "source": "geonames"},
+                geo={"geonames_id": 276781, "country": "LB", "feature": "city"},
+            )
     return record
 
 
@@ -188,9 +198,9 @@ class EventStream:
             for line in self.response:
                 text = line.decode("utf-8").rstrip("\n")
                 if text.startswith("event: "):
-                    kind = text[len("event: "):]
+                    kind = text[len("event: ") :]
                 elif text.startswith("data: ") and kind:
-                    self.events.append((kind, text[len("data: "):]))
+                    self.events.append((kind, text[len("data: ") :]))
         except (OSError, ValueError, AttributeError):  # closed under the reader, by close()
             if not self.closed:
                 raise

@@ -35,10 +35,17 @@ class Tally:
 
     def __init__(self, settings: Settings, isolation_level: str):
         self.settings = settings
-        self.consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers, enable_auto_commit=False,
-                                      isolation_level=isolation_level, client_id=f"eos-test-{isolation_level}")
-        self.partitions = [TopicPartition(topic, p) for topic in (settings.enriched_topic, settings.deadletter_topic)
-                           for p in range(settings.topic_partitions)]
+        self.consumer = KafkaConsumer(
+            bootstrap_servers=settings.bootstrap_servers,
+            enable_auto_commit=False,
+            isolation_level=isolation_level,
+            client_id=f"eos-test-{isolation_level}",
+        )
+        self.partitions = [
+            TopicPartition(topic, p)
+            for topic in (settings.enriched_topic, settings.deadletter_topic)
+            for p in range(settings.topic_partitions)
+        ]
         self.consumer.assign(self.partitions)
         self.consumer.seek_to_beginning()
         self.keys: Counter[str] = Counter()
@@ -103,15 +110,18 @@ def check_exactly_once(settings: Settings, ids: set[str], uncommitted: Tally, sc
         lost = ids - committed.keys.keys()
         duplicated = {key: n for key, n in committed.keys.items() if n > 1}
         foreign = committed.keys.keys() - ids
-        print(f"\n[eos] {scenario}: messages={len(ids)} lost={len(lost)} duplicated_committed={len(duplicated)} "
-              f"committed_outputs={committed.total} uncommitted_outputs={uncommitted.total} "
-              f"aborted_copies={uncommitted.total - committed.total} "
-              + " ".join(f"{name}={value}" for name, value in figures.items()))
+        print(
+            f"\n[eos] {scenario}: messages={len(ids)} lost={len(lost)} duplicated_committed={len(duplicated)} "
+            f"committed_outputs={committed.total} uncommitted_outputs={uncommitted.total} "
+            f"aborted_copies={uncommitted.total - committed.total} "
+            + " ".join(f"{name}={value}" for name, value in figures.items())
+        )
         assert not lost, f"lost: {sorted(lost)[:5]}"
         assert not duplicated, f"duplicated under read_committed: {sorted(duplicated.items())[:5]}"
         assert not foreign, f"outputs of keys never sent: {sorted(foreign)[:5]}"
-        assert {key for key in ids if committed.kinds[key] == {"deadletter"}} == \
-            {key for key in ids if key.startswith("not-json-")}
+        assert {key for key in ids if committed.kinds[key] == {"deadletter"}} == {
+            key for key in ids if key.startswith("not-json-")
+        }
         # The aborted copies are in the log: the kills landed inside transactions, and they were undone.
         assert uncommitted.total > committed.total
     finally:
@@ -146,8 +156,16 @@ def test_kill_9_at_random_points_loses_nothing_and_duplicates_nothing(eos_settin
             recoveries.append(round(time.monotonic() - killed_at, 1))
         committed.wait_for(len(ids), timeout=400)
         stopped_s = stop_promptly(worker)
-        check_exactly_once(settings, ids, uncommitted, f"kill -9 x{KILLS}, one worker", seed=seed,
-                           kills=KILLS, recover_s=recoveries, sigterm_exit_s=round(stopped_s, 1))
+        check_exactly_once(
+            settings,
+            ids,
+            uncommitted,
+            f"kill -9 x{KILLS}, one worker",
+            seed=seed,
+            kills=KILLS,
+            recover_s=recoveries,
+            sigterm_exit_s=round(stopped_s, 1),
+        )
     finally:
         worker.stop()
         uncommitted.close()
@@ -177,9 +195,17 @@ def test_two_workers_a_join_and_a_kill_9_lose_nothing_and_duplicate_nothing(eos_
         partitions_moved_s = round(time.monotonic() - killed_at, 1)
         committed.wait_for(len(ids), timeout=400)
         stopped_s = stop_promptly(second)
-        check_exactly_once(settings, ids, uncommitted, "two workers: a join, then kill -9 of one", seed=seed,
-                           kills=1, rebalances=2, partitions_moved_s=partitions_moved_s,
-                           sigterm_exit_s=round(stopped_s, 1))
+        check_exactly_once(
+            settings,
+            ids,
+            uncommitted,
+            "two workers: a join, then kill -9 of one",
+            seed=seed,
+            kills=1,
+            rebalances=2,
+            partitions_moved_s=partitions_moved_s,
+            sigterm_exit_s=round(stopped_s, 1),
+        )
     finally:
         first.stop()
         if second is not None:
@@ -199,8 +225,9 @@ def test_at_least_once_is_the_same_loop_committing_offsets_after_its_outputs(set
         assert found.keys() == set(report.sent) and all(len(results) == 1 for results in found.values())
         # The group's committed offsets reach the end of the raw topic: the loop committed after each batch.
         raw = [TopicPartition(settings.raw_topic, p) for p in range(settings.topic_partitions)]
-        group = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers, group_id=settings.app_id,
-                              enable_auto_commit=False)  # never subscribes: reads the group's commits only
+        group = KafkaConsumer(
+            bootstrap_servers=settings.bootstrap_servers, group_id=settings.app_id, enable_auto_commit=False
+        )  # never subscribes: reads the group's commits only
         try:
             ends = group.end_offsets(raw)
             deadline = time.monotonic() + 30

@@ -21,8 +21,13 @@ def line(record: dict) -> bytes:
 
 def test_each_line_of_a_feed_on_stdin_is_enriched_before_the_feed_ends(settings, worker, outputs):
     first, second = seed_variants(2)
-    producer = subprocess.Popen([sys.executable, "-m", "khabar", "replay", "-"], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **settings.to_env()})
+    producer = subprocess.Popen(
+        [sys.executable, "-m", "khabar", "replay", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **settings.to_env()},
+    )
     try:
         producer.stdin.write(line(first))
         producer.stdin.flush()

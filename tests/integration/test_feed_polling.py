@@ -12,14 +12,16 @@ import threading
 
 import pytest
 
-from support.kafka import collect_by_key
 from khabar.producer.feeds import parse_feed
+from support.kafka import collect_by_key
 
 pytestmark = pytest.mark.integration
 
 FEED = """<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>وكالة الاختبار</title>{}</channel></rss>"""
-ITEM = ("<item><title>{title}</title><link>https://news.example/{n}</link><description>&lt;p&gt;وصل الرئيس "
-        "الفرنسي إيمانويل ماكرون إلى بيروت صباح اليوم في زيارة رسمية {n}.&lt;/p&gt;</description></item>")
+ITEM = (
+    "<item><title>{title}</title><link>https://news.example/{n}</link><description>&lt;p&gt;وصل الرئيس "
+    "الفرنسي إيمانويل ماكرون إلى بيروت صباح اليوم في زيارة رسمية {n}.&lt;/p&gt;</description></item>"
+)
 
 
 def write_feed(path, numbers):
@@ -42,8 +44,13 @@ def test_feed_items_are_enriched_and_a_second_poll_sends_only_new_ones(settings,
     env = {**os.environ, **settings.to_env()}
 
     def poll_once() -> str:
-        done = subprocess.run([sys.executable, "-m", "khabar", "feed", "--once", url], env=env,
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-m", "khabar", "feed", "--once", url],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr
         return done.stdout
 

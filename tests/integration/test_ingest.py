@@ -30,8 +30,12 @@ from support.schema_strategies import from_schema
 pytestmark = pytest.mark.integration
 
 OPENAPI = json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
-ARTICLE = {"title": "ماكرون في بيروت", "content": "وصل الرئيس الفرنسي إيمانويل ماكرون إلى بيروت صباح اليوم.",
-           "source": "وكالة الاختبار", "url": "https://news.example/1"}
+ARTICLE = {
+    "title": "ماكرون في بيروت",
+    "content": "وصل الرئيس الفرنسي إيمانويل ماكرون إلى بيروت صباح اليوم.",
+    "source": "وكالة الاختبار",
+    "url": "https://news.example/1",
+}
 
 
 class IngestProcess:
@@ -40,8 +44,12 @@ class IngestProcess:
     def __init__(self, settings: Settings, log_path: Path):
         self.settings = settings.replace(ingest_port=free_port())
         log = open(log_path, "ab")
-        self.process = subprocess.Popen([sys.executable, "-m", "khabar", "ingest"], stdout=log, stderr=log,
-                                        env={**os.environ, **self.settings.to_env()})
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "khabar", "ingest"],
+            stdout=log,
+            stderr=log,
+            env={**os.environ, **self.settings.to_env()},
+        )
         log.close()
         self.log_path = log_path
         deadline = time.monotonic() + 60
@@ -54,11 +62,18 @@ class IngestProcess:
                 assert time.monotonic() < deadline, "khabar ingest did not answer /healthz within 60 s"
                 time.sleep(0.2)
 
-    def request(self, method: str, path: str, body: bytes | None = None, content_type: str = "application/json",
-                headers: dict[str, str] | None = None, connection: http.client.HTTPConnection | None = None
-                ) -> tuple[int, dict[str, str], bytes]:
-        conn = connection or http.client.HTTPConnection(self.settings.ingest_host, self.settings.ingest_port,
-                                                        timeout=60)
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        content_type: str = "application/json",
+        headers: dict[str, str] | None = None,
+        connection: http.client.HTTPConnection | None = None,
+    ) -> tuple[int, dict[str, str], bytes]:
+        conn = connection or http.client.HTTPConnection(
+            self.settings.ingest_host, self.settings.ingest_port, timeout=60
+        )
         try:
             conn.request(method, path, body=body, headers={"Content-Type": content_type, **(headers or {})})
             response = conn.getresponse()
@@ -98,8 +113,14 @@ def documented(status: int, headers: dict[str, str], body: dict) -> None:
 
 
 def test_every_problem_of_a_request_is_said_and_nothing_of_it_sent(settings, ingest):
-    lines = b"\n".join([json.dumps(ARTICLE).encode(), b"{not json", json.dumps({"title": "no text"}).encode(),
-                        json.dumps({**ARTICLE, "source": "x" * 300}).encode()])
+    lines = b"\n".join(
+        [
+            json.dumps(ARTICLE).encode(),
+            b"{not json",
+            json.dumps({"title": "no text"}).encode(),
+            json.dumps({**ARTICLE, "source": "x" * 300}).encode(),
+        ]
+    )
     status, headers, body = ingest.post(lines, content_type="application/x-ndjson")
     documented(status, headers, body)
     assert status == 400 and [p["item"] for p in body["problems"]] == ["request:2", "request:3", "request:4"]
@@ -134,16 +155,18 @@ def test_with_a_token_set_a_request_without_it_gets_401(settings, tmp_path):
 
 
 def test_a_burst_from_concurrent_clients_every_accepted_article_comes_out_enriched(settings, worker, outputs, ingest):
-    articles = [{"title": r["title"], "body": r["body"], "url": r["url"], "source": "burst"}
-                for r in seed_variants(1000)]
+    articles = [
+        {"title": r["title"], "body": r["body"], "url": r["url"], "source": "burst"} for r in seed_variants(1000)
+    ]
 
     def client(part: list[dict]) -> list[tuple[int, list[str]]]:
         connection = http.client.HTTPConnection(ingest.settings.ingest_host, ingest.settings.ingest_port, timeout=60)
         try:
             answers = []
             for article in part:
-                status, _, data = ingest.request("POST", "/articles", json.dumps(article).encode(),
-                                                 connection=connection)
+                status, _, data = ingest.request(
+                    "POST", "/articles", json.dumps(article).encode(), connection=connection
+                )
                 answers.append((status, json.loads(data).get("ids", [])))
             return answers
         finally:
@@ -189,10 +212,13 @@ def test_while_the_broker_is_down_the_answer_is_503_then_202_once_it_is_back(set
 
 
 articles = from_schema(OPENAPI["components"]["schemas"]["FeedArticle"], OPENAPI)
-bodies = (articles.map(lambda a: (json.dumps(a, ensure_ascii=False).encode(), "application/json"))
-          | st.lists(articles, min_size=1, max_size=4).map(
-              lambda items: (b"\n".join(json.dumps(a).encode() for a in items), "application/x-ndjson"))
-          | st.tuples(st.binary(max_size=200), st.sampled_from(["application/json", "application/x-ndjson"])))
+bodies = (
+    articles.map(lambda a: (json.dumps(a, ensure_ascii=False).encode(), "application/json"))
+    | st.lists(articles, min_size=1, max_size=4).map(
+        lambda items: (b"\n".join(json.dumps(a).encode() for a in items), "application/x-ndjson")
+    )
+    | st.tuples(st.binary(max_size=200), st.sampled_from(["application/json", "application/x-ndjson"]))
+)
 
 
 @hypothesis_settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -26,9 +26,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from support.kafka import free_port, send_raw, stop_process
-from support.deploy_files import PROMETHEUS_DIR, RULE_TESTS, alert_rules, dashboard_queries, load_yaml
 from khabar.config import PROJECT_ROOT
+from support.deploy_files import PROMETHEUS_DIR, RULE_TESTS, alert_rules, dashboard_queries, load_yaml
+from support.kafka import free_port, send_raw, stop_process
 
 pytestmark = pytest.mark.prometheus
 
@@ -45,11 +45,14 @@ def prometheus_bin() -> Path:
 
 
 def test_promtool_accepts_the_config_and_the_rules_and_passes_their_unit_tests(prometheus_bin):
-    for cwd, command in ((PROMETHEUS_DIR, ["check", "config", "prometheus.yml"]),
-                         (PROMETHEUS_DIR, ["check", "rules", "alerts.yml"]),
-                         (RULE_TESTS.parent, ["test", "rules", RULE_TESTS.name])):
-        result = subprocess.run([prometheus_bin / "promtool", *command], cwd=cwd,
-                                capture_output=True, text=True, timeout=60)
+    for cwd, command in (
+        (PROMETHEUS_DIR, ["check", "config", "prometheus.yml"]),
+        (PROMETHEUS_DIR, ["check", "rules", "alerts.yml"]),
+        (RULE_TESTS.parent, ["test", "rules", RULE_TESTS.name]),
+    ):
+        result = subprocess.run(
+            [prometheus_bin / "promtool", *command], cwd=cwd, capture_output=True, text=True, timeout=60
+        )
         assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -70,12 +73,20 @@ class PrometheusServer:
         self.config.write_text(yaml.safe_dump(config))
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 30) -> "PrometheusServer":
+    def start(self, timeout: float = 30) -> PrometheusServer:
         log = open(self.home / "prometheus.log", "ab")
         self.process = subprocess.Popen(
-            [self.bin_dir / "prometheus", f"--config.file={self.config}", f"--storage.tsdb.path={self.home / 'data'}",
-             f"--web.listen-address=127.0.0.1:{self.port}", "--log.level=warn"],
-            stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+            [
+                self.bin_dir / "prometheus",
+                f"--config.file={self.config}",
+                f"--storage.tsdb.path={self.home / 'data'}",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+                "--log.level=warn",
+            ],
+            stdout=log,
+            stderr=log,
+            stdin=subprocess.DEVNULL,
+        )
         log.close()
         deadline = time.monotonic() + timeout
         while not self._ready():
@@ -143,27 +154,44 @@ def test_every_dashboard_query_returns_data_and_every_alert_evaluates(settings, 
     producer_log = open(tmp_path / "producer.log", "ab")
     producer = subprocess.Popen(
         [sys.executable, "-m", "khabar", "replay", "--loop", "--rate", "10", str(articles)],
-        env={**os.environ, **settings.to_env(), "KHABAR_PRODUCER_METRICS_PORT": str(producer_port),
-             "KHABAR_PRODUCER_MAX_REQUEST_BYTES": "100000"},
-        stdout=producer_log, stderr=producer_log)
+        env={
+            **os.environ,
+            **settings.to_env(),
+            "KHABAR_PRODUCER_METRICS_PORT": str(producer_port),
+            "KHABAR_PRODUCER_MAX_REQUEST_BYTES": "100000",
+        },
+        stdout=producer_log,
+        stderr=producer_log,
+    )
     producer_log.close()
     ingest_port = free_port()
     ingest_log = open(tmp_path / "ingest.log", "ab")
-    ingest = subprocess.Popen([sys.executable, "-m", "khabar", "ingest", "--port", str(ingest_port)],
-                              env={**os.environ, **settings.to_env()}, stdout=ingest_log, stderr=ingest_log)
+    ingest = subprocess.Popen(
+        [sys.executable, "-m", "khabar", "ingest", "--port", str(ingest_port)],
+        env={**os.environ, **settings.to_env()},
+        stdout=ingest_log,
+        stderr=ingest_log,
+    )
     ingest_log.close()
-    prometheus = PrometheusServer(prometheus_bin, tmp_path, {
-        "khabar-enricher": f"{settings.worker_host}:{settings.worker_port}",
-        "khabar-producer": f"{settings.worker_host}:{producer_port}",
-        "khabar-ingest": f"{settings.ingest_host}:{ingest_port}",
-    }).start()
+    prometheus = PrometheusServer(
+        prometheus_bin,
+        tmp_path,
+        {
+            "khabar-enricher": f"{settings.worker_host}:{settings.worker_port}",
+            "khabar-producer": f"{settings.worker_host}:{producer_port}",
+            "khabar-ingest": f"{settings.ingest_host}:{ingest_port}",
+        },
+    ).start()
     try:
         # One article through the ingest endpoint, for its series.
         article = json.dumps({"title": "خبر", "content": "وصل الرئيس إلى بيروت.", "url": "https://news.example/m"})
 
         def posted() -> bool:
-            request = urllib.request.Request(f"http://{settings.ingest_host}:{ingest_port}/articles",
-                                             data=article.encode(), headers={"Content-Type": "application/json"})
+            request = urllib.request.Request(
+                f"http://{settings.ingest_host}:{ingest_port}/articles",
+                data=article.encode(),
+                headers={"Content-Type": "application/json"},
+            )
             try:
                 with urllib.request.urlopen(request, timeout=30) as response:
                     return response.status == 202
@@ -192,8 +220,11 @@ def test_every_dashboard_query_returns_data_and_every_alert_evaluates(settings, 
 
         wait_for(lambda: not missing(), timeout=60, interval=2)
         problems = missing()
-        assert not problems, "dashboard queries without data:\n" + "\n".join(problems) + \
-            f"\nproducer log:\n{(tmp_path / 'producer.log').read_text(errors='replace')[-2000:]}"
+        assert not problems, (
+            "dashboard queries without data:\n"
+            + "\n".join(problems)
+            + f"\nproducer log:\n{(tmp_path / 'producer.log').read_text(errors='replace')[-2000:]}"
+        )
 
         names = {name for _, expr in queries for name in METRIC_NAME.findall(expr)}
         # A healthy pipeline trips none of these (dead letters are left out: this test makes some on purpose).
@@ -216,9 +247,10 @@ def test_every_dashboard_query_returns_data_and_every_alert_evaluates(settings, 
         assert prometheus.query("max_over_time(sum(khabar_consumer_lag_messages)[5m:1s])")[0][0] > 0
         producer.send_signal(signal.SIGINT)
         producer.wait(30)
-        assert wait_for(lambda: prometheus.query("max(khabar_consumer_lag_messages)")[0] == [0.0], timeout=30), \
+        assert wait_for(lambda: prometheus.query("max(khabar_consumer_lag_messages)")[0] == [0.0], timeout=30), (
             prometheus.query("khabar_consumer_lag_messages")
-        partitions = prometheus.query('count(khabar_consumer_lag_messages{topic="%s"})' % settings.raw_topic)[0]
+        )
+        partitions = prometheus.query(f'count(khabar_consumer_lag_messages{{topic="{settings.raw_topic}"}})')[0]
         assert partitions == [float(settings.topic_partitions)]
 
         # The worker-down rule sees a stopped worker.

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-
 import pytest
 
-from support.articles import seed_variants
-from support.kafka import collect_by_key, send_raw
 from khabar import schemas
 from khabar.producer.replay import Replayer
+from support.articles import seed_variants
+from support.kafka import collect_by_key, send_raw
 
 pytestmark = pytest.mark.integration
 
@@ -46,7 +45,12 @@ def test_malformed_message_is_dead_lettered_and_the_next_good_one_enriched(setti
     assert kind == "deadletter"
     schemas.validate(schemas.DEADLETTER, dead)
     assert dead["error"]["reason"] == "not_json" and dead["error"]["stage"] == "decode"
-    assert dead["original"] == {"encoding": "utf-8", "data": broken.decode(), "size_bytes": len(broken), "truncated": False}
+    assert dead["original"] == {
+        "encoding": "utf-8",
+        "data": broken.decode(),
+        "size_bytes": len(broken),
+        "truncated": False,
+    }
     assert dead["source"]["topic"] == settings.raw_topic
     assert [kind for kind, _ in found[good["id"]]] == ["enriched"]
     assert worker.alive()

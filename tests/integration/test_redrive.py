@@ -8,19 +8,24 @@ import sys
 
 import pytest
 
+from khabar import schemas
 from khabar.local.worker import WorkerProcess
+from khabar.records import raw_record
 from support.articles import seed_variants
 from support.kafka import collect_by_key, send_raw
-from khabar import schemas
-from khabar.records import raw_record
 
 pytestmark = pytest.mark.integration
 
 
 def test_an_article_dead_lettered_for_a_limit_is_enriched_once_the_limit_is_raised(settings, outputs, tmp_path):
     seed = seed_variants(1)[0]
-    long = raw_record(source="test", url="https://example.test/long", locator="long", title=seed["title"],
-                      body="\n\n".join([seed["body"]] * 10))  # about 42 kB
+    long = raw_record(
+        source="test",
+        url="https://example.test/long",
+        locator="long",
+        title=seed["title"],
+        body="\n\n".join([seed["body"]] * 10),
+    )  # about 42 kB
     strict = settings.replace(max_article_bytes=20_000, max_output_bytes=60_000)  # dead letters keep 5,000 chars
     worker = WorkerProcess(strict, tmp_path / "strict.log").start()
     try:

@@ -7,9 +7,9 @@ import re
 import pytest
 
 from khabar.local.worker import WorkerProcess
+from khabar.producer.replay import Replayer
 from support.articles import seed_variants
 from support.kafka import collect_by_key, free_port
-from khabar.producer.replay import Replayer
 
 pytestmark = pytest.mark.integration
 

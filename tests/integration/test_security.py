@@ -31,8 +31,14 @@ SEEDS = str(PROJECT_ROOT / "seeds")
 
 @pytest.fixture(scope="module")
 def secure_cluster(tmp_path_factory):
-    cluster = LocalCluster.create(free_port(), free_port(), tmp_path_factory.mktemp("secure") / "kafka",
-                                  Settings().cache_dir, heap="384m", secure=True)
+    cluster = LocalCluster.create(
+        free_port(),
+        free_port(),
+        tmp_path_factory.mktemp("secure") / "kafka",
+        Settings().cache_dir,
+        heap="384m",
+        secure=True,
+    )
     cluster.up(timeout=180)
     yield cluster
     cluster.down()
@@ -42,9 +48,16 @@ def secure_cluster(tmp_path_factory):
 def base(secure_cluster, tmp_path) -> Settings:
     """This test's topics and group on the secured broker, created by the admin, with the ACLs of both roles."""
     run = uuid.uuid4().hex[:10]
-    settings = Settings.from_env({}, raw_topic=f"raw-{run}", enriched_topic=f"enriched-{run}",
-                                 deadletter_topic=f"deadletter-{run}", app_id=f"khabar-test-{run}", topic_partitions=2,
-                                 state_dir=tmp_path / "state", worker_port=free_port())
+    settings = Settings.from_env(
+        {},
+        raw_topic=f"raw-{run}",
+        enriched_topic=f"enriched-{run}",
+        deadletter_topic=f"deadletter-{run}",
+        app_id=f"khabar-test-{run}",
+        topic_partitions=2,
+        state_dir=tmp_path / "state",
+        worker_port=free_port(),
+    )
     admin = secure_cluster.client_settings(settings, "admin")
     ensure_topics(admin)
     grant_least_privilege(admin, settings)
@@ -81,8 +94,10 @@ def test_the_pipeline_works_end_to_end_over_sasl_ssl_with_least_privilege(secure
     finally:
         worker.stop()
         reader.close()
-    assert {key: [kind for kind, _ in results] for key, results in found.items()} == \
-        {**{r["id"]: ["enriched"] for r in records}, "broken": ["deadletter"]}
+    assert {key: [kind for kind, _ in results] for key, results in found.items()} == {
+        **{r["id"]: ["enriched"] for r in records},
+        "broken": ["deadletter"],
+    }
     schemas.validate(schemas.DEADLETTER, found["broken"][0][1])
     # No secret in the worker's log nor in a dead letter.
     shown = worker.log_path.read_text(errors="replace") + str(found["broken"][0][1])

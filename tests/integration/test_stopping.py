@@ -59,8 +59,7 @@ def test_sigterm_stops_a_worker_cleanly_committing_what_it_finished(settings, wo
     print(f"\nclean stop: 40 articles out, SIGTERM -> exit {code} in {seconds:.1f}s")
     assert seconds < STOP_S and code == 0, worker.log_tail()
 
-    consumer = KafkaConsumer(**kafka_clients.kafka_python(settings), group_id=settings.app_id,
-                             enable_auto_commit=False)
+    consumer = KafkaConsumer(**kafka_clients.kafka_python(settings), group_id=settings.app_id, enable_auto_commit=False)
     try:
         partitions = [TopicPartition(settings.raw_topic, p) for p in consumer.partitions_for_topic(settings.raw_topic)]
         ends = consumer.end_offsets(partitions)

@@ -57,8 +57,9 @@ def metric(worker: WorkerProcess, name: str) -> float:
 
 
 def stories_of(settings: Settings, ids: set[str], timeout: float = 120) -> dict[str, dict]:
-    records = read_topics(settings, [settings.stories_topic],
-                          lambda r: latest_story(r[settings.stories_topic]).keys() >= ids, timeout)
+    records = read_topics(
+        settings, [settings.stories_topic], lambda r: latest_story(r[settings.stories_topic]).keys() >= ids, timeout
+    )
     stories = latest_story(records[settings.stories_topic])
     assert stories.keys() >= ids, f"{len(ids - stories.keys())} of {len(ids)} articles got no story in {timeout}s"
     return stories
@@ -68,10 +69,11 @@ def trending_matches_recount(settings: Settings, ids: set[str], timeout: float =
     """Wait until the newest trending record of WINDOW_END equals the recount from the enriched topic (by
     distinct article id); return both and how many enriched records were redelivered copies."""
     stories = stories_of(settings, ids)
-    enriched = read_topics(settings, [settings.enriched_topic],
-                           lambda r: {x["id"] for x in r[settings.enriched_topic]} >= ids, 60)[settings.enriched_topic]
+    enriched = read_topics(
+        settings, [settings.enriched_topic], lambda r: {x["id"] for x in r[settings.enriched_topic]} >= ids, 60
+    )[settings.enriched_topic]
     expected = recount(enriched, stories, *WINDOW)
-    top = sorted(expected.items(), key=lambda item: (-item[1][0], -item[1][2], item[0]))[:settings.trending_top]
+    top = sorted(expected.items(), key=lambda item: (-item[1][0], -item[1][2], item[0]))[: settings.trending_top]
     wanted = [(key, *figures) for key, figures in top]
     got: list = []
     deadline = time.monotonic() + timeout
@@ -85,8 +87,9 @@ def trending_matches_recount(settings: Settings, ids: set[str], timeout: float =
     return dict(expected), stories, len(enriched) - len({x["id"] for x in enriched})
 
 
-def test_near_copies_are_found_across_two_worker_processes(stories_settings: Settings, worker: WorkerProcess,
-                                                                    tmp_path: Path) -> None:
+def test_near_copies_are_found_across_two_worker_processes(
+    stories_settings: Settings, worker: WorkerProcess, tmp_path: Path
+) -> None:
     first = start(stories_settings, tmp_path / "first.log")
     second = start(stories_settings, tmp_path / "second.log")
     try:
@@ -109,8 +112,9 @@ def test_near_copies_are_found_across_two_worker_processes(stories_settings: Set
         first.stop()
 
 
-def test_trending_counts_equal_a_recount_after_a_sigkill_and_restart(stories_settings: Settings, worker: WorkerProcess,
-                                                                    tmp_path: Path) -> None:
+def test_trending_counts_equal_a_recount_after_a_sigkill_and_restart(
+    stories_settings: Settings, worker: WorkerProcess, tmp_path: Path
+) -> None:
     copies, others = near_copies(10), distinct_articles(50, first_second=20)
     articles = copies + others
     ids = {r["id"] for r in articles}
@@ -118,8 +122,12 @@ def test_trending_counts_equal_a_recount_after_a_sigkill_and_restart(stories_set
     try:
         send(stories_settings, articles)
         # Killed once the first stories came out, with most articles still on their way through the stages.
-        read_topics(stories_settings, [stories_settings.stories_topic],
-                    lambda r: len(r[stories_settings.stories_topic]) >= 5, 60)
+        read_topics(
+            stories_settings,
+            [stories_settings.stories_topic],
+            lambda r: len(r[stories_settings.stories_topic]) >= 5,
+            60,
+        )
     finally:
         stage.kill()
     restarted = start(stories_settings, tmp_path / "after.log")
@@ -133,8 +141,9 @@ def test_trending_counts_equal_a_recount_after_a_sigkill_and_restart(stories_set
         restarted.stop()
 
 
-def test_state_is_recovered_from_the_changelogs_after_a_restart(stories_settings: Settings, worker: WorkerProcess,
-                                                                    tmp_path: Path) -> None:
+def test_state_is_recovered_from_the_changelogs_after_a_restart(
+    stories_settings: Settings, worker: WorkerProcess, tmp_path: Path
+) -> None:
     copies, others = near_copies(4), distinct_articles(10, first_second=20)
     before = copies[:2] + others
     stage = start(stories_settings, tmp_path / "before.log")

@@ -27,8 +27,12 @@ pytestmark = pytest.mark.integration
 def start_watcher(settings: Settings, inbox: Path, log_path: Path) -> subprocess.Popen:
     log = open(log_path, "ab")
     try:
-        return subprocess.Popen([sys.executable, "-m", "khabar", "watch", str(inbox)], stdout=log, stderr=log,
-                                env={**os.environ, **settings.replace(watch_poll_s=0.2).to_env()})
+        return subprocess.Popen(
+            [sys.executable, "-m", "khabar", "watch", str(inbox)],
+            stdout=log,
+            stderr=log,
+            env={**os.environ, **settings.replace(watch_poll_s=0.2).to_env()},
+        )
     finally:
         log.close()
 
@@ -65,7 +69,7 @@ def test_killed_in_the_middle_of_a_directory_it_loses_nothing_and_resends_only_t
     inbox.mkdir()
     articles = as_feed(seed_variants(960))
     for number in range(48):
-        drop(inbox, f"batch-{number:02}.jsonl", articles[number * 20:(number + 1) * 20])
+        drop(inbox, f"batch-{number:02}.jsonl", articles[number * 20 : (number + 1) * 20])
     expected = {record["id"] for path in inbox.iterdir() for record in read_file(path)}  # ids from urls: path-free
 
     watcher = start_watcher(settings, inbox, log)
@@ -118,7 +122,7 @@ def test_only_complete_files_are_taken_and_each_problem_is_kept_with_its_file(se
         time.sleep(1)  # five more scans
         assert half.exists() and raw_keys(settings) == [next(read_file(inbox / "failed" / "mixed.jsonl"))["id"]]
         with half.open("a", encoding="utf-8") as rest:
-            rest.write(lines[len(lines) // 2:])
+            rest.write(lines[len(lines) // 2 :])
         half.rename(inbox / "half.jsonl")
         wait_for(lambda: "half.jsonl" in names(inbox / "done"), 120, "the completed file done")
     finally:

@@ -14,7 +14,12 @@ def seed_variants(count: int) -> list[dict]:
     seed = next(iter(read_paths([SEEDS])))
     assert isinstance(seed, dict), seed
     return [
-        raw_record(source="test", url=f"https://example.test/{n}", locator=str(n), title=f"{seed['title']} {n}",
-                   body=seed["body"])
+        raw_record(
+            source="test",
+            url=f"https://example.test/{n}",
+            locator=str(n),
+            title=f"{seed['title']} {n}",
+            body=seed["body"],
+        )
         for n in range(count)
     ]

@@ -25,6 +25,7 @@ def dashboards() -> dict[Path, dict]:
 
 def panels(dashboard: dict) -> list[dict]:
     """Every panel of a dashboard, those inside rows included."""
+
     def walk(items):
         for panel in items:
             yield panel
@@ -35,8 +36,12 @@ def panels(dashboard: dict) -> list[dict]:
 
 def dashboard_queries() -> list[tuple[str, str]]:
     """(panel title, PromQL expression) of every target of every dashboard."""
-    return [(panel["title"], target["expr"]) for dashboard in dashboards().values()
-            for panel in panels(dashboard) for target in panel.get("targets", [])]
+    return [
+        (panel["title"], target["expr"])
+        for dashboard in dashboards().values()
+        for panel in panels(dashboard)
+        for target in panel.get("targets", [])
+    ]
 
 
 def alert_rules() -> list[dict]:

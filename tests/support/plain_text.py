@@ -1,5 +1,6 @@
 """A plain tokeniser (camel-tools words with character offsets) and sentence splitter: NER tests that check the
 tagger apart from the normaliser use these."""
+
 from __future__ import annotations
 
 import re

@@ -15,8 +15,26 @@ from hypothesis import strategies as st
 
 # Keywords that say nothing about the values.
 _ANNOTATIONS = {"$schema", "$id", "title", "description", "examples", "example"}
-_HANDLED = {"type", "const", "enum", "properties", "required", "additionalProperties", "minLength", "maxLength",
-            "pattern", "format", "items", "minItems", "maxItems", "$ref", "minimum", "maximum", "oneOf", "anyOf"}
+_HANDLED = {
+    "type",
+    "const",
+    "enum",
+    "properties",
+    "required",
+    "additionalProperties",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "format",
+    "items",
+    "minItems",
+    "maxItems",
+    "$ref",
+    "minimum",
+    "maximum",
+    "oneOf",
+    "anyOf",
+}
 _ZONES = st.sampled_from([UTC, timezone(timedelta(hours=3)), timezone(-timedelta(hours=5, minutes=30))])
 
 
@@ -52,8 +70,9 @@ def _of_type(kind: str, schema: dict, root: dict) -> st.SearchStrategy[Any]:
     if kind == "string":
         return _string(schema)
     if kind == "array":
-        return st.lists(from_schema(schema["items"], root), min_size=schema.get("minItems", 0),
-                        max_size=schema.get("maxItems", 5))
+        return st.lists(
+            from_schema(schema["items"], root), min_size=schema.get("minItems", 0), max_size=schema.get("maxItems", 5)
+        )
     if kind == "object":
         return _object(schema, root)
     raise NotImplementedError(f"no strategy for type {kind!r}")
@@ -69,8 +88,9 @@ def _string(schema: dict) -> st.SearchStrategy[str]:
         # ECMA-262, as JSON Schema means it: `$` is the end of the text (Python's also matches before a final \n).
         pattern = re.sub(r"(?<!\\)\$", r"\\Z", schema["pattern"])
         # JSON Schema patterns are searched for, not matched whole: text around the match is allowed.
-        strings = st.from_regex(pattern) | st.tuples(st.text(max_size=20), st.from_regex(pattern, fullmatch=True),
-                                                     st.text(max_size=20)).map("".join)
+        strings = st.from_regex(pattern) | st.tuples(
+            st.text(max_size=20), st.from_regex(pattern, fullmatch=True), st.text(max_size=20)
+        ).map("".join)
         return strings.filter(lambda text: low <= len(text) <= (high or len(text)) and re.search(pattern, text))
     return st.text(min_size=low, max_size=high if high is not None else max(low, 200))
 

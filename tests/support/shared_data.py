@@ -22,5 +22,7 @@ def shared_data(relative: str = "") -> Path:
 
 def absent_reason(path: Path) -> str:
     """The skip reason for a test whose shared data at `path` is missing."""
-    return (f"{path} is absent: this test reads the shared data set that CI provides beside the clone "
-            f"(../shared; set KHABAR_SHARED_DIR to use another folder)")
+    return (
+        f"{path} is absent: this test reads the shared data set that CI provides beside the clone "
+        f"(../shared; set KHABAR_SHARED_DIR to use another folder)"
+    )

@@ -37,22 +37,31 @@ def distinct_articles(count: int, first_second: int = 0, salt: int = 0) -> list[
     for n in range(count):
         shuffled = words[:]
         random.Random(salt * 10_000 + n).shuffle(shuffled)
-        articles.append(raw_record(source=f"paper{n % 3}", url=None, locator=f"distinct-{salt}-{n}",
-                                   title=f"خبر {salt} {n}", body=" ".join(shuffled),
-                                   published=published(first_second + n)))
+        articles.append(
+            raw_record(
+                source=f"paper{n % 3}",
+                url=None,
+                locator=f"distinct-{salt}-{n}",
+                title=f"خبر {salt} {n}",
+                body=" ".join(shuffled),
+                published=published(first_second + n),
+            )
+        )
     return articles
 
 
-def read_topics(settings: Settings, topics: Iterable[str], until: Callable[[dict[str, list[dict]]], bool],
-                timeout: float) -> dict[str, list[dict]]:
+def read_topics(
+    settings: Settings, topics: Iterable[str], until: Callable[[dict[str, list[dict]]], bool], timeout: float
+) -> dict[str, list[dict]]:
     """Every record of `topics` from their start, in order per partition, until `until(records)` or timeout."""
     consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers, enable_auto_commit=False)
     try:
         deadline = time.monotonic() + timeout
         partitions: list[TopicPartition] = []
         while time.monotonic() < deadline:
-            partitions = [TopicPartition(topic, p) for topic in topics
-                          for p in sorted(consumer.partitions_for_topic(topic) or ())]
+            partitions = [
+                TopicPartition(topic, p) for topic in topics for p in sorted(consumer.partitions_for_topic(topic) or ())
+            ]
             if len(partitions) >= len(list(topics)):
                 break
             time.sleep(0.5)

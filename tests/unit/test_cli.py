@@ -17,7 +17,19 @@ def invoke(*args):
 
 def test_help_lists_the_subcommands():
     result = invoke("--help")
-    for command in ("run", "kafka", "worker", "replay", "feed", "redrive", "enrich", "validate", "bench", "train-ner", "eval-ner"):
+    for command in (
+        "run",
+        "kafka",
+        "worker",
+        "replay",
+        "feed",
+        "redrive",
+        "enrich",
+        "validate",
+        "bench",
+        "train-ner",
+        "eval-ner",
+    ):
         assert f"  {command} " in result.output
 
 

@@ -23,8 +23,7 @@ BROKER_COMMANDS = [
 
 def khabar(*args: str, port: int) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "KHABAR_BOOTSTRAP_SERVERS": f"127.0.0.1:{port}"}
-    return subprocess.run([sys.executable, "-m", "khabar", *args], env=env, capture_output=True, text=True,
-                          timeout=60)
+    return subprocess.run([sys.executable, "-m", "khabar", *args], env=env, capture_output=True, text=True, timeout=60)
 
 
 @pytest.mark.parametrize("args", BROKER_COMMANDS, ids=lambda args: args[0])

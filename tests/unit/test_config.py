@@ -6,10 +6,20 @@ from khabar.config import Settings
 
 
 def test_environment_overrides_defaults_with_types():
-    settings = Settings.from_env({"KHABAR_KAFKA_PORT": "19092", "KHABAR_BATCH_TIMEOUT_S": "0.5",
-                                  "KHABAR_STATE_DIR": "/tmp/k", "KHABAR_RAW_TOPIC": "in"})
-    assert (settings.kafka_port, settings.batch_timeout_s, settings.state_dir, settings.raw_topic) == \
-        (19092, 0.5, Path("/tmp/k"), "in")
+    settings = Settings.from_env(
+        {
+            "KHABAR_KAFKA_PORT": "19092",
+            "KHABAR_BATCH_TIMEOUT_S": "0.5",
+            "KHABAR_STATE_DIR": "/tmp/k",
+            "KHABAR_RAW_TOPIC": "in",
+        }
+    )
+    assert (settings.kafka_port, settings.batch_timeout_s, settings.state_dir, settings.raw_topic) == (
+        19092,
+        0.5,
+        Path("/tmp/k"),
+        "in",
+    )
     assert Settings.from_env({}).kafka_port == 9092
 
 

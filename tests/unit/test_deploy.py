@@ -14,11 +14,19 @@ from pathlib import Path, PurePosixPath
 import dockerfile
 import pytest
 
-from support.deploy_files import (GRAFANA_DIR, PROMETHEUS_DIR, RULE_TESTS, alert_rules, dashboard_queries, dashboards, load_yaml,
-                          panels)
-from khabar.local.broker import kafka_version
 from khabar.cli import main
 from khabar.config import PROJECT_ROOT, Settings
+from khabar.local.broker import kafka_version
+from support.deploy_files import (
+    GRAFANA_DIR,
+    PROMETHEUS_DIR,
+    RULE_TESTS,
+    alert_rules,
+    dashboard_queries,
+    dashboards,
+    load_yaml,
+    panels,
+)
 
 COMPOSE = load_yaml(PROJECT_ROOT / "docker-compose.yml")
 SERVICES = COMPOSE["services"]
@@ -161,8 +169,9 @@ def copied_from_stage(command) -> str | None:
 
 
 def dockerignored(path: str) -> bool:
-    patterns = [line for line in (PROJECT_ROOT / ".dockerignore").read_text().splitlines()
-                if line and not line.startswith("#")]
+    patterns = [
+        line for line in (PROJECT_ROOT / ".dockerignore").read_text().splitlines() if line and not line.startswith("#")
+    ]
     return any(fnmatch.fnmatch(path, pattern) or path.startswith(pattern.rstrip("/") + "/") for pattern in patterns)
 
 

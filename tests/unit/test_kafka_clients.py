@@ -21,18 +21,29 @@ def test_plaintext_is_the_default_and_needs_no_tls():
 def test_sasl_ssl_gives_every_library_the_same_credentials_and_a_verifying_context(tmp_path):
     password_file = tmp_path / "password"
     password_file.write_text("s3cret\n")
-    settings = Settings(security_protocol="SASL_SSL", sasl_mechanism="SCRAM-SHA-256", sasl_username="worker",
-                        sasl_password_file=str(password_file))
+    settings = Settings(
+        security_protocol="SASL_SSL",
+        sasl_mechanism="SCRAM-SHA-256",
+        sasl_username="worker",
+        sasl_password_file=str(password_file),
+    )
     config = kafka_clients.kafka_python(settings)
-    assert (config["sasl_mechanism"], config["sasl_plain_username"], config["sasl_plain_password"]) == \
-        ("SCRAM-SHA-256", "worker", "s3cret")
+    assert (config["sasl_mechanism"], config["sasl_plain_username"], config["sasl_plain_password"]) == (
+        "SCRAM-SHA-256",
+        "worker",
+        "s3cret",
+    )
     context = config["ssl_context"]
     assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
     assert kafka_clients.aiokafka(settings).keys() == config.keys()
     credentials = kafka_clients.faust_credentials(settings)
     assert isinstance(credentials, faust.SASLCredentials)
-    assert (credentials.protocol.value, credentials.mechanism.value, credentials.username, credentials.password) == \
-        ("SASL_SSL", "SCRAM-SHA-256", "worker", "s3cret")
+    assert (credentials.protocol.value, credentials.mechanism.value, credentials.username, credentials.password) == (
+        "SASL_SSL",
+        "SCRAM-SHA-256",
+        "worker",
+        "s3cret",
+    )
     assert "s3cret" not in repr(credentials) and "s3cret" not in repr(settings)
 
 
@@ -48,8 +59,9 @@ def test_sasl_without_tls_and_tls_without_sasl():
 
 def test_missing_files_and_user_name_are_clear_errors(tmp_path):
     with pytest.raises(KafkaAccessError, match="cannot read KHABAR_SASL_PASSWORD_FILE"):
-        kafka_clients.kafka_python(Settings(security_protocol="SASL_SSL", sasl_username="u",
-                                            sasl_password_file=str(tmp_path / "absent")))
+        kafka_clients.kafka_python(
+            Settings(security_protocol="SASL_SSL", sasl_username="u", sasl_password_file=str(tmp_path / "absent"))
+        )
     with pytest.raises(KafkaAccessError, match="needs KHABAR_SASL_USERNAME"):
         kafka_clients.kafka_python(Settings(security_protocol="SASL_PLAINTEXT"))
     with pytest.raises(KafkaAccessError, match="cannot load the TLS files"):

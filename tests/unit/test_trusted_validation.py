@@ -45,17 +45,29 @@ def test_the_full_and_the_trusted_check_accept_the_seed_article(seed_record):
     trusted_check(seed_record)
 
 
-@pytest.mark.parametrize("spoil", [
-    lambda r: r.update(id="not-an-id"),
-    lambda r: r.update(extra=1),
-    lambda r: r["mentions"].append({"type": "PER", "text": "x", "start": 0, "end": 1, "confidence": 0.5}),
-    lambda r: r["entities"].append({"name": "", "type": "LOC", "count": 1, "first_offset": 0}),
-    lambda r: r["tokens"].pop("norm"),
-    lambda r: r["tokens"].update(start=5),
-    lambda r: r["structure"].update(sentences={}),
-    lambda r: r["language"].update(arabic_ratio=2),
-], ids=["id", "extra field", "mention type", "entity name", "token column missing", "column not an array",
-        "sentences not an array", "arabic ratio"])
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda r: r.update(id="not-an-id"),
+        lambda r: r.update(extra=1),
+        lambda r: r["mentions"].append({"type": "PER", "text": "x", "start": 0, "end": 1, "confidence": 0.5}),
+        lambda r: r["entities"].append({"name": "", "type": "LOC", "count": 1, "first_offset": 0}),
+        lambda r: r["tokens"].pop("norm"),
+        lambda r: r["tokens"].update(start=5),
+        lambda r: r["structure"].update(sentences={}),
+        lambda r: r["language"].update(arabic_ratio=2),
+    ],
+    ids=[
+        "id",
+        "extra field",
+        "mention type",
+        "entity name",
+        "token column missing",
+        "column not an array",
+        "sentences not an array",
+        "arabic ratio",
+    ],
+)
 def test_the_trusted_check_still_rejects_what_the_normaliser_does_not_build(seed_record, spoil):
     record = copy.deepcopy(seed_record)
     spoil(record)

@@ -33,8 +33,9 @@ def create_passthrough_app(settings: Settings, sizes: dict[str, int]) -> faust.A
         web_port=settings.worker_port,
         web_in_thread=False,
     )
-    raw_topic = app.topic(settings.raw_topic, key_type=bytes, value_type=bytes,
-                          key_serializer="raw", value_serializer="raw")
+    raw_topic = app.topic(
+        settings.raw_topic, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
+    )
     output_topic = app.topic(settings.enriched_topic, key_serializer="raw", value_serializer="raw")
     filler = b"x" * max(sizes.values(), default=0)
 

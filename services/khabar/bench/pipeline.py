@@ -82,8 +82,11 @@ def bench_articles(shared_dir: Path, count: int) -> list[dict]:
 class PipelineBench:
     def __init__(self, settings: Settings, work_dir: Path, say: Say):
         self.run = uuid.uuid4().hex[:8]
-        self.base = settings.replace(topic_partitions=PARTITIONS, raw_topic=f"bench-{self.run}-raw",
-                                     deadletter_topic=f"bench-{self.run}-deadletter")
+        self.base = settings.replace(
+            topic_partitions=PARTITIONS,
+            raw_topic=f"bench-{self.run}-raw",
+            deadletter_topic=f"bench-{self.run}-deadletter",
+        )
         self.work_dir = work_dir / self.run
         self.say = say
         self.processes: list[subprocess.Popen] = []
@@ -97,12 +100,17 @@ class PipelineBench:
 
         records = bench_articles(self.base.shared_dir, articles + LATENCY_ARTICLES)
         if len(records) < articles + LATENCY_ARTICLES:
-            raise RuntimeError(f"no SaudiNewsNet articles in {self.base.shared_dir / 'data'}: set KHABAR_SHARED_DIR "
-                               "to the shared data folder")
+            raise RuntimeError(
+                f"no SaudiNewsNet articles in {self.base.shared_dir / 'data'}: set KHABAR_SHARED_DIR "
+                "to the shared data folder"
+            )
         records, latency_records = records[:articles], records[articles:]
         payloads = [schemas.encode(r) for r in records]
-        result: dict = {"articles": len(records), "mb": round(sum(map(len, payloads)) / 1e6, 3),
-                        "partitions": PARTITIONS}
+        result: dict = {
+            "articles": len(records),
+            "mb": round(sum(map(len, payloads)) / 1e6, 3),
+            "partitions": PARTITIONS,
+        }
         self._create(self.base.raw_topic, self.base.deadletter_topic)
         self.say(f"sending {len(records)} articles ({result['mb']} MB) to {self.base.raw_topic} ...")
         replayer = Replayer(self.base)
@@ -120,17 +128,21 @@ class PipelineBench:
         result["rss_mb_warm"] = _rss_mb(worker)
 
         half = rate / 2
-        latency_records = latency_records[:max(1, min(len(records), int(half * LATENCY_SECONDS)))]
+        latency_records = latency_records[: max(1, min(len(records), int(half * LATENCY_SECONDS)))]
         self.say(f"latency: {len(latency_records)} new articles at {half:.1f}/s ...")
         result.update(self._latency(worker_settings, latency_records, half, len(records)))
-        result.update(self._soak(worker_settings, worker, soak_articles, len(records) + len(latency_records),
-                                 result["rss_mb_warm"]))
+        result.update(
+            self._soak(
+                worker_settings, worker, soak_articles, len(records) + len(latency_records), result["rss_mb_warm"]
+            )
+        )
         worker.stop()
 
         self.say("passthrough (no NLP) over the same messages ...")
         result["passthrough_articles_per_s"] = round(self._passthrough(one.outputs, len(records)), 1)
-        result["ratio_to_passthrough"] = round(rate / result["passthrough_articles_per_s"], 3) \
-            if result["passthrough_articles_per_s"] else None
+        result["ratio_to_passthrough"] = (
+            round(rate / result["passthrough_articles_per_s"], 3) if result["passthrough_articles_per_s"] else None
+        )
 
         self.say("two workers on the same topic ...")
         two_settings = self._phase_settings("scaleout")
@@ -160,17 +172,27 @@ class PipelineBench:
         ids = {r["id"] for r in records}
         # An id that also came earlier (the corpus repeating) is left out: its raw timestamp is ambiguous.
         earlier = {o.key for o in outputs[:already]}
-        latencies = sorted(o.timestamp_ms - sent[o.key] for o in outputs[already:]
-                           if o.key in ids and o.key not in earlier)
+        latencies = sorted(
+            o.timestamp_ms - sent[o.key] for o in outputs[already:] if o.key in ids and o.key not in earlier
+        )
         if not latencies:
-            return {"offered_articles_per_s": round(rate, 1), "latency_articles": 0, "p50_ms": None,
-                    "p95_ms": None, "p99_ms": None}
+            return {
+                "offered_articles_per_s": round(rate, 1),
+                "latency_articles": 0,
+                "p50_ms": None,
+                "p95_ms": None,
+                "p99_ms": None,
+            }
         q = statistics.quantiles(latencies, n=100, method="inclusive") if len(latencies) > 1 else latencies * 99
-        return {"offered_articles_per_s": round(rate, 1), "latency_articles": len(latencies),
-                "p50_ms": round(q[49], 1), "p95_ms": round(q[94], 1), "p99_ms": round(q[98], 1)}
+        return {
+            "offered_articles_per_s": round(rate, 1),
+            "latency_articles": len(latencies),
+            "p50_ms": round(q[49], 1),
+            "p95_ms": round(q[94], 1),
+            "p99_ms": round(q[98], 1),
+        }
 
-    def _soak(self, settings: Settings, worker: WorkerProcess, articles: int, already: int,
-              warm: float | None) -> dict:
+    def _soak(self, settings: Settings, worker: WorkerProcess, articles: int, already: int, warm: float | None) -> dict:
         """The worker's memory after `articles` more (the corpus cycled), against its memory when warm."""
         from khabar.producer.replay import Replayer
 
@@ -184,8 +206,11 @@ class PipelineBench:
             replayer.close()
         self._wait(settings, already + articles, 0, read=False)
         after = _rss_mb(worker)
-        return {"soak_articles": articles, "rss_mb_after": after,
-                "rss_growth_pct": round(100 * (after - warm) / warm, 1) if warm and after else None}
+        return {
+            "soak_articles": articles,
+            "rss_mb_after": after,
+            "rss_growth_pct": round(100 * (after - warm) / warm, 1) if warm and after else None,
+        }
 
     def _passthrough(self, worker_outputs: list[Output], count: int) -> float:
         settings = self._phase_settings("passthrough")
@@ -219,8 +244,14 @@ class PipelineBench:
         log_path = self._log(settings)
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(log_path, "ab") as log:
-            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                       env={**os.environ, **settings.to_env()}, start_new_session=True)
+            process = subprocess.Popen(
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env={**os.environ, **settings.to_env()},
+                start_new_session=True,
+            )
         self.processes.append(process)
         return process
 
@@ -238,14 +269,17 @@ class PipelineBench:
 
     def _create(self, *topics: str) -> None:
         # LogAppendTime: every timestamp is the broker's append time, one clock for every figure.
-        self.admin.create_topics([NewTopic(t, PARTITIONS, 1, topic_configs={"message.timestamp.type": "LogAppendTime"})
-                                  for t in topics])
+        self.admin.create_topics(
+            [NewTopic(t, PARTITIONS, 1, topic_configs={"message.timestamp.type": "LogAppendTime"}) for t in topics]
+        )
         # Sending before every partition has a leader costs retries (and warnings) in the producer.
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             described = self.admin.describe_topics(list(topics))
-            if all(len(t["partitions"]) == PARTITIONS and all(p["leader_id"] >= 0 for p in t["partitions"])
-                   for t in described):
+            if all(
+                len(t["partitions"]) == PARTITIONS and all(p["leader_id"] >= 0 for p in t["partitions"])
+                for t in described
+            ):
                 break
             time.sleep(0.2)
 
@@ -253,14 +287,25 @@ class PipelineBench:
         # The local broker stamps with this machine's clock.
         return int(time.time() * 1000)
 
-    def _wait(self, settings: Settings, count: int, ready_ms: int, *, read: bool = True,
-              process: subprocess.Popen | None = None, timeout_s: float = 1800) -> Phase:
+    def _wait(
+        self,
+        settings: Settings,
+        count: int,
+        ready_ms: int,
+        *,
+        read: bool = True,
+        process: subprocess.Popen | None = None,
+        timeout_s: float = 1800,
+    ) -> Phase:
         """Block until the phase's output and dead-letter topics hold `count` messages; then read them."""
         deadline = time.monotonic() + timeout_s
         consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers, enable_auto_commit=False)
         try:
-            partitions = [TopicPartition(t, p) for t in (settings.enriched_topic, settings.deadletter_topic)
-                          for p in range(PARTITIONS)]
+            partitions = [
+                TopicPartition(t, p)
+                for t in (settings.enriched_topic, settings.deadletter_topic)
+                for p in range(PARTITIONS)
+            ]
             told = 0.0
             while True:
                 done = sum(consumer.end_offsets(partitions).values())
@@ -270,15 +315,17 @@ class PipelineBench:
                 if done >= count:
                     break
                 if process is not None and process.poll() is not None:
-                    raise RuntimeError(f"{settings.app_id} exited with code {process.returncode}; "
-                                       f"see {self._log(settings)}")
+                    raise RuntimeError(
+                        f"{settings.app_id} exited with code {process.returncode}; see {self._log(settings)}"
+                    )
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"{done} of {count} outputs within {timeout_s:.0f} s; see {self.work_dir}")
                 time.sleep(0.5)
         finally:
             consumer.close()
-        return Phase(self._read(settings.enriched_topic) + self._read(settings.deadletter_topic) if read else [],
-                     ready_ms)
+        return Phase(
+            self._read(settings.enriched_topic) + self._read(settings.deadletter_topic) if read else [], ready_ms
+        )
 
     def _read(self, topic: str) -> list[Output]:
         """Every message of `topic`: key, broker timestamp, size."""
@@ -291,8 +338,10 @@ class PipelineBench:
             outputs: list[Output] = []
             while any(consumer.position(p) < ends[p] for p in partitions):
                 for messages in consumer.poll(timeout_ms=1000).values():
-                    outputs.extend(Output((m.key or b"").decode("utf-8", "replace"), m.timestamp, len(m.value or b""))
-                                   for m in messages)
+                    outputs.extend(
+                        Output((m.key or b"").decode("utf-8", "replace"), m.timestamp, len(m.value or b""))
+                        for m in messages
+                    )
             return sorted(outputs, key=lambda o: o.timestamp_ms)
         finally:
             consumer.close()
@@ -354,10 +403,29 @@ def machine() -> dict:
     """Cores, CPU, memory and the versions the figures were measured with."""
     from khabar.local.broker import kafka_version
 
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
+    cpu = (
+        next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor(),
+        )
+        if Path("/proc/cpuinfo").exists()
+        else ""
+    )
     memory_gb = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
-    versions = {f"{name.replace('-', '_')}_version": metadata.version(name)
-                for name in ("faust-streaming", "aiokafka", "kafka-python")}
-    return {"cores": os.cpu_count(), "cpu": cpu, "memory_gb": memory_gb, "python_version": platform.python_version(),
-            "kafka_version": kafka_version(), **versions, "khabar_version": __version__}
+    versions = {
+        f"{name.replace('-', '_')}_version": metadata.version(name)
+        for name in ("faust-streaming", "aiokafka", "kafka-python")
+    }
+    return {
+        "cores": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gb": memory_gb,
+        "python_version": platform.python_version(),
+        "kafka_version": kafka_version(),
+        **versions,
+        "khabar_version": __version__,
+    }

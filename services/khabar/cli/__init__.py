@@ -15,9 +15,9 @@ from khabar.cli.kafka import kafka
 from khabar.cli.knowledge import bench_knowledge, build_knowledge, eval_knowledge
 from khabar.cli.producer import feed, redrive, replay
 from khabar.cli.run import run
+from khabar.cli.stories import stories
 from khabar.cli.text import enrich, eval_ner, train_ner, validate
 from khabar.cli.watch import watch
-from khabar.cli.stories import stories
 from khabar.cli.worker import worker
 from khabar.config import Settings
 from khabar.kafka_clients import KafkaAccessError
@@ -61,7 +61,24 @@ def config() -> None:
 
 
 bench.add_command(guarantee)
-for command in (kafka, run, desk, replay, watch, feed, ingest, redrive, worker, stories, enrich, validate, bench,
-                train_ner, eval_ner, build_knowledge, eval_knowledge):
+for command in (
+    kafka,
+    run,
+    desk,
+    replay,
+    watch,
+    feed,
+    ingest,
+    redrive,
+    worker,
+    stories,
+    enrich,
+    validate,
+    bench,
+    train_ner,
+    eval_ner,
+    build_knowledge,
+    eval_knowledge,
+):
     main.add_command(command)
 bench.add_command(bench_knowledge)

@@ -40,8 +40,10 @@ def normalise(settings: Settings, as_json: bool, limit: int, big_mb: float) -> N
 
     documents = list(saudinewsnet_documents(settings.shared_dir, limit))
     if not documents:
-        raise click.ClickException(f"no SaudiNewsNet articles in {settings.shared_dir / SAUDINEWSNET}: "
-                                   "set KHABAR_SHARED_DIR to the shared data folder")
+        raise click.ClickException(
+            f"no SaudiNewsNet articles in {settings.shared_dir / SAUDINEWSNET}: "
+            "set KHABAR_SHARED_DIR to the shared data folder"
+        )
     size_mb = sum(len(d.encode("utf-8")) for d in documents) / 1e6
     say = _progress()
     say(f"{len(documents)} articles, {size_mb:.2f} MB: timing the camel-tools chain and ours, 3 rounds ...")
@@ -147,11 +149,22 @@ def _peak_rss_mb() -> float:
 
 @bench.command("pipeline")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option("--articles", "count", default=5000, show_default=True, type=click.IntRange(2),
-              help="How many SaudiNewsNet articles to pre-load and enrich.")
+@click.option(
+    "--articles",
+    "count",
+    default=5000,
+    show_default=True,
+    type=click.IntRange(2),
+    help="How many SaudiNewsNet articles to pre-load and enrich.",
+)
 @click.option("--soak", is_flag=True, help="Also send --soak-articles more through one worker and report its memory.")
-@click.option("--soak-articles", default=50_000, show_default=True, type=click.IntRange(1),
-              help="Articles of the --soak run (the corpus repeats past its 31,030).")
+@click.option(
+    "--soak-articles",
+    default=50_000,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Articles of the --soak run (the corpus repeats past its 31,030).",
+)
 @click.pass_obj
 def pipeline(settings: Settings, as_json: bool, count: int, soak: bool, soak_articles: int) -> None:
     """The pipeline on the local broker: worker throughput against a no-NLP passthrough ceiling, the text library
@@ -200,8 +213,10 @@ def stories(settings: Settings, as_json: bool, days: int, limit: int | None) -> 
     say = _progress()
     documents = list(saudinewsnet_documents(settings.shared_dir, limit, days=days))
     if not documents:
-        raise click.ClickException(f"no SaudiNewsNet articles in {settings.shared_dir / SAUDINEWSNET}: "
-                                   "set KHABAR_SHARED_DIR to the shared data folder")
+        raise click.ClickException(
+            f"no SaudiNewsNet articles in {settings.shared_dir / SAUDINEWSNET}: "
+            "set KHABAR_SHARED_DIR to the shared data folder"
+        )
     say(f"{len(documents)} articles from {days} day(s): normalising ...")
     tokens = [[token.norm for token in normalise_document(document).tokens] for document in documents]
     say("scoring the detector against exact Jaccard ...")
@@ -210,7 +225,9 @@ def stories(settings: Settings, as_json: bool, days: int, limit: int | None) -> 
         click.echo(json.dumps(report, ensure_ascii=False))
         return
     detector = report["detector"]
-    click.echo(f"{report['articles']} articles, {report['true_pairs']} near-copy pairs by exact Jaccard >= "
-               f"{report['parameters']['threshold']}: precision {detector['precision']}, recall {detector['recall']}")
+    click.echo(
+        f"{report['articles']} articles, {report['true_pairs']} near-copy pairs by exact Jaccard >= "
+        f"{report['parameters']['threshold']}: precision {detector['precision']}, recall {detector['recall']}"
+    )
     for name, scores in report["rules"].items():
         click.echo(f"  {name:50} precision {scores['precision']:.4f}  recall {scores['recall']:.4f}")

@@ -32,22 +32,27 @@ def guarantee(settings: Settings, as_json: bool, limit: int, rounds: int) -> Non
 
     documents = list(saudinewsnet_documents(settings.shared_dir, limit))
     if not documents:
-        raise click.ClickException(f"no SaudiNewsNet articles in {settings.shared_dir / SAUDINEWSNET} "
-                                   "(KHABAR_SHARED_DIR)")
+        raise click.ClickException(
+            f"no SaudiNewsNet articles in {settings.shared_dir / SAUDINEWSNET} (KHABAR_SHARED_DIR)"
+        )
     records = []
     for n, document in enumerate(documents):
         title, _, body = document.partition("\n\n")
-        records.append(raw_record(source="bench", url=None, locator=str(n), title=title or f"article {n}",
-                                  body=body or title))
+        records.append(
+            raw_record(source="bench", url=None, locator=str(n), title=title or f"article {n}", body=body or title)
+        )
     say = _progress()
     with tempfile.TemporaryDirectory(prefix="khabar-bench-") as home:
-        broker = LocalBroker(_free_port(), _free_port(), Path(home) / "kafka", settings.cache_dir,
-                             settings.kafka_heap)
+        broker = LocalBroker(_free_port(), _free_port(), Path(home) / "kafka", settings.cache_dir, settings.kafka_heap)
         say(f"starting a broker on {broker.bootstrap} ...")
         broker.up(timeout=180)
         try:
-            result = _compare(settings.replace(bootstrap_servers=broker.bootstrap, state_dir=Path(home) / "state"),
-                              records, rounds, say)
+            result = _compare(
+                settings.replace(bootstrap_servers=broker.bootstrap, state_dir=Path(home) / "state"),
+                records,
+                rounds,
+                say,
+            )
         finally:
             broker.down()
     if as_json:
@@ -93,8 +98,12 @@ def _run(settings: Settings, processor: Processor, records: list[dict]) -> tuple
     from khabar.topics import ensure_topics
 
     run = uuid.uuid4().hex[:8]
-    settings = settings.replace(raw_topic=f"raw-{run}", enriched_topic=f"enriched-{run}",
-                                deadletter_topic=f"deadletter-{run}", app_id=f"bench-{run}")
+    settings = settings.replace(
+        raw_topic=f"raw-{run}",
+        enriched_topic=f"enriched-{run}",
+        deadletter_topic=f"deadletter-{run}",
+        app_id=f"bench-{run}",
+    )
     ensure_topics(settings)
     replayer = Replayer(settings)
     for record in records:

@@ -24,12 +24,16 @@ def desk(settings: Settings) -> None:
     quiet_repeats("aiokafka")  # a broker outage would otherwise log ~100 lines a second
 
     def ready(url: str) -> None:
-        click.echo(f"desk on {url} (group {settings.desk_group}; {settings.enriched_topic} | "
-                   f"{settings.deadletter_topic}; health from {', '.join(metrics_urls(settings))}); Ctrl-C stops",
-                   err=True)
+        click.echo(
+            f"desk on {url} (group {settings.desk_group}; {settings.enriched_topic} | "
+            f"{settings.deadletter_topic}; health from {', '.join(metrics_urls(settings))}); Ctrl-C stops",
+            err=True,
+        )
 
     try:
         asyncio.run(Desk(settings).serve(on_ready=ready))
     except OSError as error:  # most often the port is taken
-        raise click.ClickException(f"cannot serve on {settings.desk_host}:{settings.desk_port} ({error}): "
-                                   "choose another port with KHABAR_DESK_PORT") from error
+        raise click.ClickException(
+            f"cannot serve on {settings.desk_host}:{settings.desk_port} ({error}): "
+            "choose another port with KHABAR_DESK_PORT"
+        ) from error

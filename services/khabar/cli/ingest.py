@@ -20,6 +20,9 @@ def ingest(settings: Settings, host: str | None, port: int | None) -> None:
 
     host, port = host or settings.ingest_host, port or settings.ingest_port
     auth = "bearer token required" if settings.ingest_token else "no token (set KHABAR_INGEST_TOKEN to require one)"
-    click.echo(f"ingest: POST http://{host}:{port}/articles -> topic {settings.raw_topic} on "
-               f"{settings.bootstrap_servers}; {auth}", err=True)
+    click.echo(
+        f"ingest: POST http://{host}:{port}/articles -> topic {settings.raw_topic} on "
+        f"{settings.bootstrap_servers}; {auth}",
+        err=True,
+    )
     serve(settings, host, port)

@@ -1,4 +1,5 @@
 """`khabar build-knowledge`, `khabar eval-knowledge` and `khabar bench knowledge`: the entity knowledge table."""
+
 from __future__ import annotations
 
 import gc
@@ -79,8 +80,10 @@ def bench_knowledge(settings, limit: int, rounds: int) -> None:
 
     documents = list(saudinewsnet_documents(settings.shared_dir, limit))
     if not documents:
-        raise click.ClickException(f"no SaudiNewsNet articles in {settings.shared_dir / SAUDINEWSNET}: "
-                                   "set KHABAR_SHARED_DIR to the shared data folder")
+        raise click.ClickException(
+            f"no SaudiNewsNet articles in {settings.shared_dir / SAUDINEWSNET}: "
+            "set KHABAR_SHARED_DIR to the shared data folder"
+        )
     messages = [encode(_raw(d, i)) for i, d in enumerate(documents)]
     gc.collect()
     tracemalloc.start()
@@ -90,8 +93,9 @@ def bench_knowledge(settings, limit: int, rounds: int) -> None:
     table_mb = tracemalloc.get_traced_memory()[0] / 1e6
     tracemalloc.stop()
     del table
-    processors = {v: Processor(replace(settings, enriched_schema_version=v), TextPipeline(knowledge=v >= 3))
-                  for v in (2, 3)}
+    processors = {
+        v: Processor(replace(settings, enriched_schema_version=v), TextPipeline(knowledge=v >= 3)) for v in (2, 3)
+    }
     origin = Origin("articles.raw", 0, 0, None, None)
     for processor in processors.values():  # warm the tagger's word cache alike for both
         for message in messages:
@@ -106,13 +110,17 @@ def bench_knowledge(settings, limit: int, rounds: int) -> None:
                 processor.process(message, origin)
             best[version] = min(best[version], time.process_time() - begun)
     n = len(messages)
-    click.echo(json.dumps({
-        "articles": n,
-        "ms_per_article_v2": round(1000 * best[2] / n, 3),
-        "ms_per_article_v3": round(1000 * best[3] / n, 3),
-        "knowledge_ms_per_article": round(1000 * (best[3] - best[2]) / n, 3),
-        "knowledge_share_of_v3": round((best[3] - best[2]) / best[3], 4),
-        "throughput_ratio_v3_to_v2": round(best[2] / best[3], 4),
-        "table_load_s": round(load_s, 2),
-        "table_memory_mb": round(table_mb, 1),
-    }))
+    click.echo(
+        json.dumps(
+            {
+                "articles": n,
+                "ms_per_article_v2": round(1000 * best[2] / n, 3),
+                "ms_per_article_v3": round(1000 * best[3] / n, 3),
+                "knowledge_ms_per_article": round(1000 * (best[3] - best[2]) / n, 3),
+                "knowledge_share_of_v3": round((best[3] - best[2]) / best[3], 4),
+                "throughput_ratio_v3_to_v2": round(best[2] / best[3], 4),
+                "table_load_s": round(load_s, 2),
+                "table_memory_mb": round(table_mb, 1),
+            }
+        )
+    )

@@ -16,14 +16,20 @@ from khabar.schemas import DEADLETTER_REASONS
 
 @click.command()
 @existing_paths_argument
-@click.option("--rate", type=float, default=0.0, show_default=True,
-              help="Articles per second; 0 sends as fast as the broker takes them.")
+@click.option(
+    "--rate",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Articles per second; 0 sends as fast as the broker takes them.",
+)
 @click.option("--limit", type=int, default=0, help="Stop after this many articles (per pass with --loop).")
 @click.option("--loop", is_flag=True, help="Start again from the first article after the last, until Ctrl-C.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
 @click.pass_obj
-def replay(settings: Settings, paths: tuple[str, ...], rate: float, limit: int, loop: bool,
-           progress: bool | None) -> None:
+def replay(
+    settings: Settings, paths: tuple[str, ...], rate: float, limit: int, loop: bool, progress: bool | None
+) -> None:
     """Send articles (.txt seeds, .json, .jsonl, .zip feeds, or directories of them) to the raw topic.
 
     `-` reads a continuous feed of JSON Lines on standard input (`tail -F feed.jsonl | khabar replay -`),
@@ -41,24 +47,28 @@ def replay(settings: Settings, paths: tuple[str, ...], rate: float, limit: int, 
     if settings.producer_metrics_port:
         start_http_server(settings.producer_metrics_port, addr=settings.worker_host)
     sent = failed = invalid = 0
-    with Replayer(settings) as replayer, tqdm(
-        unit=" articles", disable=not (sys.stderr.isatty() if progress is None else progress)
-    ) as bar:
+    with (
+        Replayer(settings) as replayer,
+        tqdm(unit=" articles", disable=not (sys.stderr.isatty() if progress is None else progress)) as bar,
+    ):
         try:
             while True:
                 items = islice(read_paths(paths), limit or None)
                 for report in replayer.replay_parts(
                     items, rate=rate, on_item=bar.update, on_problem=lambda line: bar.write(line, file=sys.stderr)
                 ):
-                    sent, failed, invalid = sent + len(report.sent), failed + len(report.failed), invalid + len(
-                        report.invalid
+                    sent, failed, invalid = (
+                        sent + len(report.sent),
+                        failed + len(report.failed),
+                        invalid + len(report.invalid),
                     )
                 if not loop:
                     break
         except KeyboardInterrupt:
             pass
-    click.echo(f"sent {sent}, failed {failed}, invalid {invalid} -> topic {settings.raw_topic} on "
-               f"{settings.bootstrap_servers}")
+    click.echo(
+        f"sent {sent}, failed {failed}, invalid {invalid} -> topic {settings.raw_topic} on {settings.bootstrap_servers}"
+    )
     if failed or invalid:
         raise SystemExit(1)
 
@@ -67,8 +77,12 @@ def replay(settings: Settings, paths: tuple[str, ...], rate: float, limit: int, 
 @click.argument("urls", nargs=-1, required=True)
 @click.option("--every", type=float, default=300.0, show_default=True, help="Seconds between rounds of polls.")
 @click.option("--once", is_flag=True, help="Poll every feed once, then exit (non-zero if anything failed).")
-@click.option("--full-text", is_flag=True, help="Send the article from each new item's page (politely: robots.txt, "
-              "a pause between requests to one host), else its feed text, saying why.")
+@click.option(
+    "--full-text",
+    is_flag=True,
+    help="Send the article from each new item's page (politely: robots.txt, "
+    "a pause between requests to one host), else its feed text, saying why.",
+)
 @click.pass_obj
 def feed(settings: Settings, urls: tuple[str, ...], every: float, once: bool, full_text: bool) -> None:
     """Poll RSS or Atom feeds (URLs) and send each new item to the raw topic, until Ctrl-C.
@@ -95,8 +109,10 @@ def feed(settings: Settings, urls: tuple[str, ...], every: float, once: bool, fu
                     poller.remember(url, report.sent)
                     problems += len(report.invalid) + len(report.failed)
                     fallbacks = ", ".join(f"{reason} {count}" for reason, count in sorted(poller.fallbacks.items()))
-                    click.echo(f"{url}: sent {len(report.sent)} new -> topic {settings.raw_topic}"
-                               + (f" (feed text kept, as the page could not be had: {fallbacks})" if fallbacks else ""))
+                    click.echo(
+                        f"{url}: sent {len(report.sent)} new -> topic {settings.raw_topic}"
+                        + (f" (feed text kept, as the page could not be had: {fallbacks})" if fallbacks else "")
+                    )
                 if once:
                     break
                 time.sleep(max(0.0, every - (time.monotonic() - started)))
@@ -107,8 +123,13 @@ def feed(settings: Settings, urls: tuple[str, ...], every: float, once: bool, fu
 
 
 @click.command()
-@click.option("--reason", "reasons", multiple=True, metavar="REASON",
-              help="Send back the dead letters of this reason (repeatable): " + ", ".join(DEADLETTER_REASONS) + ".")
+@click.option(
+    "--reason",
+    "reasons",
+    multiple=True,
+    metavar="REASON",
+    help="Send back the dead letters of this reason (repeatable): " + ", ".join(DEADLETTER_REASONS) + ".",
+)
 @click.option("--all", "every_reason", is_flag=True, help="Every reason.")
 @click.option("--dry-run", is_flag=True, help="Count what would be sent; send nothing.")
 @click.pass_obj
@@ -121,8 +142,10 @@ def redrive(settings: Settings, reasons: tuple[str, ...], every_reason: bool, dr
 
     unknown = sorted(set(reasons) - set(DEADLETTER_REASONS))
     if unknown or not (reasons or every_reason):
-        raise click.UsageError(f"say which dead letters to send back: --reason one of {', '.join(DEADLETTER_REASONS)}"
-                               " (repeatable), or --all" + (f"; unknown: {', '.join(unknown)}" if unknown else ""))
+        raise click.UsageError(
+            f"say which dead letters to send back: --reason one of {', '.join(DEADLETTER_REASONS)}"
+            " (repeatable), or --all" + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+        )
     require_broker(settings)
     with Redriver(settings) as redriver:
         report = redriver.redrive(set(DEADLETTER_REASONS) if every_reason else set(reasons), dry_run=dry_run)
@@ -134,7 +157,9 @@ def redrive(settings: Settings, reasons: tuple[str, ...], every_reason: bool, dr
         say_problem(f"not sent: {label}: {error}")
     recoverable = report.chosen - len(report.unrecoverable)
     done = f"would send {recoverable}" if dry_run else f"sent {len(report.sent.sent)}"
-    click.echo(f"{done} of {report.chosen} chosen ({report.from_raw_topic} read back from the raw topic) "
-               f"-> topic {settings.raw_topic}")
+    click.echo(
+        f"{done} of {report.chosen} chosen ({report.from_raw_topic} read back from the raw topic) "
+        f"-> topic {settings.raw_topic}"
+    )
     if report.unrecoverable or report.sent.failed:
         raise SystemExit(1)

@@ -24,13 +24,27 @@ SEEDS = PROJECT_ROOT / "seeds"
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@click.option("--follow", is_flag=True,
-              help="After the replay, enrich each file dropped into --watch (as khabar watch does) until Ctrl-C.")
-@click.option("--watch", type=click.Path(file_okay=False, path_type=Path), default=PROJECT_ROOT / "inbox",
-              show_default="inbox/", help="Directory watched with --follow.")
-@click.option("--timeout", type=float, default=300.0, show_default=True, help="Seconds to wait for every article to come out.")
-@click.option("--desk", "with_desk", is_flag=True,
-              help="Also serve the desk, the live page of the stream (KHABAR_DESK_PORT); implies --follow.")
+@click.option(
+    "--follow",
+    is_flag=True,
+    help="After the replay, enrich each file dropped into --watch (as khabar watch does) until Ctrl-C.",
+)
+@click.option(
+    "--watch",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=PROJECT_ROOT / "inbox",
+    show_default="inbox/",
+    help="Directory watched with --follow.",
+)
+@click.option(
+    "--timeout", type=float, default=300.0, show_default=True, help="Seconds to wait for every article to come out."
+)
+@click.option(
+    "--desk",
+    "with_desk",
+    is_flag=True,
+    help="Also serve the desk, the live page of the stream (KHABAR_DESK_PORT); implies --follow.",
+)
 @click.pass_obj
 def run(settings: Settings, paths, follow, watch, timeout, with_desk) -> None:
     """Start a local broker and a worker, replay articles (default: seeds/), print what came out, stop.
@@ -91,7 +105,10 @@ def run(settings: Settings, paths, follow, watch, timeout, with_desk) -> None:
                 process.stop()
         if not already_running:
             broker.down()
-        _tell(" stopped" + (" the worker; the broker you started yourself stays up" if already_running else " worker and broker"))
+        _tell(
+            " stopped"
+            + (" the worker; the broker you started yourself stays up" if already_running else " worker and broker")
+        )
 
 
 def _tell(message: str, nl: bool = True) -> None:
@@ -109,8 +126,9 @@ def _detach_stdout() -> None:
     os.close(devnull)
 
 
-def _replay_and_collect(settings: Settings, reader: OutputReader, paths: list[str], timeout: float,
-                        worker: WorkerProcess) -> str:
+def _replay_and_collect(
+    settings: Settings, reader: OutputReader, paths: list[str], timeout: float, worker: WorkerProcess
+) -> str:
     from khabar.producer.replay import Replayer
     from khabar.producer.sources import read_paths
 
@@ -120,8 +138,10 @@ def _replay_and_collect(settings: Settings, reader: OutputReader, paths: list[st
     found = reader.collect(set(report.sent), timeout, on_record=_print_record)
     missing = set(report.sent) - found.keys()
     if missing:
-        raise click.ClickException(f"{len(missing)} article(s) did not come out within {timeout:.0f}s: "
-                                   f"{', '.join(sorted(missing)[:5])}; see the worker log {worker.log_path}")
+        raise click.ClickException(
+            f"{len(missing)} article(s) did not come out within {timeout:.0f}s: "
+            f"{', '.join(sorted(missing)[:5])}; see the worker log {worker.log_path}"
+        )
     enriched = sum(kind == "enriched" for kind, _ in found.values())
     return f"{enriched} enriched, {len(found) - enriched} dead-lettered, {len(report.invalid)} invalid input(s)"
 
@@ -129,15 +149,21 @@ def _replay_and_collect(settings: Settings, reader: OutputReader, paths: list[st
 def _print_record(kind: str, record: dict) -> None:
     if kind == "deadletter":
         error = record["error"]
-        click.echo(f"  ✗ {record.get('id')}: dead-lettered ({error['reason']} at {error['stage']}): {error['message'][:200]}")
+        click.echo(
+            f"  ✗ {record.get('id')}: dead-lettered ({error['reason']} at {error['stage']}): {error['message'][:200]}"
+        )
         return
     by_type: dict[str, list[str]] = defaultdict(list)
     for entity in record["entities"]:
-        by_type[entity["type"]].append(f"{entity['name']} ×{entity['count']}" if entity["count"] > 1 else entity["name"])
+        by_type[entity["type"]].append(
+            f"{entity['name']} ×{entity['count']}" if entity["count"] > 1 else entity["name"]
+        )
     click.echo(f"  ✓ {record['id']}  {record['title'] or '(no title)'}")
     flags = "" if record["language"]["is_arabic"] else "  [not Arabic]"
-    click.echo(f"      {record['token_count']} tokens, {len(record['mentions'])} entity mentions, "
-               f"{len(record['structure']['removed'])} boilerplate block(s) removed{flags}")
+    click.echo(
+        f"      {record['token_count']} tokens, {len(record['mentions'])} entity mentions, "
+        f"{len(record['structure']['removed'])} boilerplate block(s) removed{flags}"
+    )
     for entity_type in ("PERS", "LOC", "ORG", "MISC"):
         if by_type[entity_type]:
             click.echo(f"      {entity_type:5} {'، '.join(by_type[entity_type])}")
@@ -150,9 +176,11 @@ def _follow(settings: Settings, reader: OutputReader, watch: Path) -> None:
 
     with Replayer(settings) as replayer:
         watcher = Watcher(watch, replayer)  # makes the inbox: it is there once we say so
-        click.echo(f"following: drop .txt/.json/.jsonl/.zip files into {watch}/ (write .NAME.tmp, then rename it), "
-                   f"or `khabar replay` into {settings.raw_topic}; sent files go to done/, others to failed/; "
-                   "Ctrl-C stops")
+        click.echo(
+            f"following: drop .txt/.json/.jsonl/.zip files into {watch}/ (write .NAME.tmp, then rename it), "
+            f"or `khabar replay` into {settings.raw_topic}; sent files go to done/, others to failed/; "
+            "Ctrl-C stops"
+        )
         while True:
             for outcome in watcher.scan():
                 click.echo(f"  {outcome}")

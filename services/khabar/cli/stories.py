@@ -21,6 +21,9 @@ def stories(settings: Settings, loglevel: str) -> None:
     ensure_topics(settings, stories_topics(settings))
     from khabar.stories.app import run_stories
 
-    click.echo(f"stories: {settings.enriched_topic} -> {settings.stories_topic} | {settings.trending_topic}; "
-               f"metrics http://{settings.worker_host}:{settings.stories_port}/metrics", err=True)
+    click.echo(
+        f"stories: {settings.enriched_topic} -> {settings.stories_topic} | {settings.trending_topic}; "
+        f"metrics http://{settings.worker_host}:{settings.stories_port}/metrics",
+        err=True,
+    )
     run_stories(settings, loglevel)

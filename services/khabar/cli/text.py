@@ -1,4 +1,5 @@
 """Commands of the text library that need no broker: enrich and validate files, train and evaluate the tagger."""
+
 from __future__ import annotations
 
 import json
@@ -61,12 +62,21 @@ def validate(paths: tuple[str, ...]) -> None:
 
 
 @click.command("train-ner")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Model file to write (default: the packaged model).")
-@click.option("--shared-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Shared data root (default: KHABAR_SHARED_DIR, see `khabar config`).")
-@click.option("--dev", is_flag=True,
-              help="Train on the first 85% of anercorp/train.tsv and score the held-out last 15%.")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Model file to write (default: the packaged model).",
+)
+@click.option(
+    "--shared-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Shared data root (default: KHABAR_SHARED_DIR, see `khabar config`).",
+)
+@click.option(
+    "--dev", is_flag=True, help="Train on the first 85% of anercorp/train.tsv and score the held-out last 15%."
+)
 @click.pass_obj
 def train_ner(settings: Settings, output: Path | None, shared_dir: Path | None, dev: bool) -> None:
     """Train the NER model (deterministic; needs `uv sync --group ner-train`)."""
@@ -98,14 +108,23 @@ def train_ner(settings: Settings, output: Path | None, shared_dir: Path | None, 
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--backend", default="khabar", show_default=True, help="khabar or camel.")
 @click.option("--model-path", default=None, help="Model file (khabar) or directory (camel).")
-@click.option("--seen-from", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="Training TSV: also report recall on entities seen / unseen in it.")
-@click.option("--article-sentences", type=int, default=0,
-              help="Also score extract_entities (article-level propagation and typing) on pseudo-articles "
-                   "of this many consecutive sentences.")
+@click.option(
+    "--seen-from",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Training TSV: also report recall on entities seen / unseen in it.",
+)
+@click.option(
+    "--article-sentences",
+    type=int,
+    default=0,
+    help="Also score extract_entities (article-level propagation and typing) on pseudo-articles "
+    "of this many consecutive sentences.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def eval_ner(path: Path, backend: str, model_path: str | None, seen_from: Path | None, article_sentences: int,
-             as_json: bool) -> None:
+def eval_ner(
+    path: Path, backend: str, model_path: str | None, seen_from: Path | None, article_sentences: int, as_json: bool
+) -> None:
     """Entity-level (exact span and type) scores of a BIO TSV file; PER/MIS tags count as PERS/MISC."""
     from khabar.text.ner import load_tagger
     from khabar.text.ner.data import read_bio, score, seen_unseen_recall
@@ -116,6 +135,7 @@ def eval_ner(path: Path, backend: str, model_path: str | None, seen_from: Path |
     n_tok = sum(len(w) for w in words)
     try:
         from threadpoolctl import threadpool_limits
+
         limit = threadpool_limits(1)  # the speed target is for one core
     except ImportError:
         limit = None
@@ -153,5 +173,7 @@ def eval_ner(path: Path, backend: str, model_path: str | None, seen_from: Path |
         click.echo(f"recall seen/unseen: {res['recall_seen_unseen']}")
     if article_sentences:
         a = res["articles"]["micro"]
-        click.echo(f"extract_entities on {article_sentences}-sentence pseudo-articles: "
-                   f"P {a['precision']:.2f}  R {a['recall']:.2f}  F1 {a['f1']:.2f}")
+        click.echo(
+            f"extract_entities on {article_sentences}-sentence pseudo-articles: "
+            f"P {a['precision']:.2f}  R {a['recall']:.2f}  F1 {a['f1']:.2f}"
+        )

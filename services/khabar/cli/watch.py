@@ -36,8 +36,9 @@ def watch(settings: Settings, directory: Path) -> None:
     signal.signal(signal.SIGTERM, _interrupt)  # stop as on Ctrl-C: what is in flight is flushed first
     replayer = Replayer(settings)
     watcher = Watcher(directory, replayer)
-    click.echo(f"watching {directory}/ -> topic {settings.raw_topic} on {settings.bootstrap_servers}; Ctrl-C stops",
-               err=True)
+    click.echo(
+        f"watching {directory}/ -> topic {settings.raw_topic} on {settings.bootstrap_servers}; Ctrl-C stops", err=True
+    )
     try:
         while True:
             for outcome in watcher.scan():

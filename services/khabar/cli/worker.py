@@ -20,7 +20,9 @@ def worker(settings: Settings, loglevel: str) -> None:
     ensure_topics(settings)
     from khabar.enricher.app import run_worker
 
-    click.echo(f"worker {settings.app_id}: {settings.raw_topic} -> {settings.enriched_topic} | "
-               f"{settings.deadletter_topic}; metrics http://{settings.worker_host}:{settings.worker_port}/metrics",
-               err=True)
+    click.echo(
+        f"worker {settings.app_id}: {settings.raw_topic} -> {settings.enriched_topic} | "
+        f"{settings.deadletter_topic}; metrics http://{settings.worker_host}:{settings.worker_port}/metrics",
+        err=True,
+    )
     run_worker(settings, loglevel)

@@ -61,12 +61,21 @@ class Health:
         previous = self._last.get(url)
         if previous is not None and now > previous[0]:
             seconds, before = now - previous[0], previous[1]
-            self._rates[url] = (_rate(figures.received, before.received, seconds),
-                                _rate(figures.enriched, before.enriched, seconds),
-                                _rate(figures.deadlettered, before.deadlettered, seconds))
+            self._rates[url] = (
+                _rate(figures.received, before.received, seconds),
+                _rate(figures.enriched, before.enriched, seconds),
+                _rate(figures.deadlettered, before.deadlettered, seconds),
+            )
         self._last[url] = (now, figures)
-        return {"url": url, "up": True, "received": figures.received, "enriched": figures.enriched,
-                "deadlettered": figures.deadlettered, "by_reason": figures.deadlettered_by_reason, "lag": figures.lag}
+        return {
+            "url": url,
+            "up": True,
+            "received": figures.received,
+            "enriched": figures.enriched,
+            "deadlettered": figures.deadlettered,
+            "by_reason": figures.deadlettered_by_reason,
+            "lag": figures.lag,
+        }
 
     def report(self, rows: list[dict]) -> dict:
         """All workers together: what the page shows in its health bar."""

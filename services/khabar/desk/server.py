@@ -38,13 +38,16 @@ CLIENT_QUEUE = 1000  # events held for one slow browser; past this it is sent a 
 # elsewhere: article text is untrusted input.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-                               "img-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; "
-                               "frame-ancestors 'none'",
+    "img-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
-STATIC = {"/": ("index.html", "text/html"), "/desk.js": ("desk.js", "text/javascript"),
-          "/desk.css": ("desk.css", "text/css")}
+STATIC = {
+    "/": ("index.html", "text/html"),
+    "/desk.js": ("desk.js", "text/javascript"),
+    "/desk.css": ("desk.css", "text/css"),
+}
 _RESYNC, _CLOSE = object(), object()
 
 
@@ -86,8 +89,10 @@ class Desk:
         self.clients: set[asyncio.Queue] = set()
         self.stopping = asyncio.Event()
         self._summary_due = False
-        self._pages = {path: (files("khabar.desk").joinpath("static", name).read_bytes(), kind)
-                       for path, (name, kind) in STATIC.items()}
+        self._pages = {
+            path: (files("khabar.desk").joinpath("static", name).read_bytes(), kind)
+            for path, (name, kind) in STATIC.items()
+        }
 
     # --- web ---------------------------------------------------------------------------------------------------
 
@@ -171,11 +176,17 @@ class Desk:
 
     async def consume(self) -> None:
         consumer = AIOKafkaConsumer(
-            **kafka_clients.aiokafka(self.settings), group_id=self.settings.desk_group,
-            client_id="khabar-desk", isolation_level="read_committed", enable_auto_commit=True,
-            auto_offset_reset="earliest")
-        consumer.subscribe([self.settings.enriched_topic, self.settings.deadletter_topic],
-                           listener=_Backlog(consumer, self.settings.desk_backlog))
+            **kafka_clients.aiokafka(self.settings),
+            group_id=self.settings.desk_group,
+            client_id="khabar-desk",
+            isolation_level="read_committed",
+            enable_auto_commit=True,
+            auto_offset_reset="earliest",
+        )
+        consumer.subscribe(
+            [self.settings.enriched_topic, self.settings.deadletter_topic],
+            listener=_Backlog(consumer, self.settings.desk_backlog),
+        )
         while not self.stopping.is_set():
             try:
                 await consumer.start()

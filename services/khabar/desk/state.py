@@ -34,9 +34,13 @@ class DeskState:
             self.unreadable += 1
             return None
         self.articles[view["id"]] = view
-        self._counted[view["id"]] = (_seconds(view.get("enriched_at")), [
-            (entity.get("id") or f"{entity['type']}:{key(entity['name'] or '')}", entity.get("count") or 1, entity)
-            for entity in view["entities"]])
+        self._counted[view["id"]] = (
+            _seconds(view.get("enriched_at")),
+            [
+                (entity.get("id") or f"{entity['type']}:{key(entity['name'] or '')}", entity.get("count") or 1, entity)
+                for entity in view["entities"]
+            ],
+        )
         while len(self.articles) > self.keep:
             self._counted.pop(self.articles.popitem(last=False)[0])
         return view
@@ -57,14 +61,21 @@ class DeskState:
     def snapshot(self) -> dict:
         """Everything a page that has just (re)connected needs, newest first."""
         return {
-            "articles": list(self.articles.values())[-self.show:][::-1],
+            "articles": list(self.articles.values())[-self.show :][::-1],
             "deadletters": list(self.deadletters.values())[::-1],
             **self.summary(),
         }
 
     def summary(self) -> dict:
-        return {"trending": self.trending(), "places": self.places(), "counts": {
-            "articles": len(self.articles), "deadletters": len(self.deadletters), "unreadable": self.unreadable}}
+        return {
+            "trending": self.trending(),
+            "places": self.places(),
+            "counts": {
+                "articles": len(self.articles),
+                "deadletters": len(self.deadletters),
+                "unreadable": self.unreadable,
+            },
+        }
 
     def trending(self, limit: int = 15) -> list[dict]:
         """Entities of the articles of the last `trend_window_s` (event time: up to the newest article's
@@ -92,22 +103,32 @@ class DeskState:
             for entity in view["entities"]:
                 geo = entity.get("geo")
                 if geo and geo.get("country"):
-                    country = countries.setdefault(geo["country"], {"country": geo["country"], "name": None,
-                                                                    "articles": set(), "places": Counter()})
+                    country = countries.setdefault(
+                        geo["country"],
+                        {"country": geo["country"], "name": None, "articles": set(), "places": Counter()},
+                    )
                     country["articles"].add(view["id"])
                     if geo.get("feature") == "country":
                         country["name"] = country["name"] or entity["name"]
                     else:
                         country["places"][entity["name"]] += 1
                 elif entity.get("type") == "LOC":
-                    place = unresolved.setdefault(key(entity["name"] or ""),
-                                                  {"name": entity["name"], "articles": set()})
+                    place = unresolved.setdefault(
+                        key(entity["name"] or ""), {"name": entity["name"], "articles": set()}
+                    )
                     place["articles"].add(view["id"])
         by_articles = sorted(countries.values(), key=lambda c: (-len(c["articles"]), c["country"]))[:limit]
         places = sorted(unresolved.values(), key=lambda p: (-len(p["articles"]), p["name"]))[:limit]
         return {
-            "countries": [{"country": c["country"], "name": c["name"], "articles": len(c["articles"]),
-                           "places": [name for name, _ in c["places"].most_common(5)]} for c in by_articles],
+            "countries": [
+                {
+                    "country": c["country"],
+                    "name": c["name"],
+                    "articles": len(c["articles"]),
+                    "places": [name for name, _ in c["places"].most_common(5)],
+                }
+                for c in by_articles
+            ],
             "unresolved": [{"name": p["name"], "articles": len(p["articles"])} for p in places],
         }
 

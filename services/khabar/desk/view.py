@@ -34,8 +34,11 @@ def article_view(record: dict) -> dict:
     starts = [m["start"] for m in mentions]
 
     title_span = paragraphs[0] if title and paragraphs and text.startswith(title) else None
-    body_spans = [span for span in paragraphs if span != title_span
-                  and not any(span[0] < end and start < span[1] for start, end in removed)]
+    body_spans = [
+        span
+        for span in paragraphs
+        if span != title_span and not any(span[0] < end and start < span[1] for start, end in removed)
+    ]
     body: list[list[Segment]] = []
     kept_chars, cut = 0, False
     for span in body_spans:
@@ -77,8 +80,11 @@ def entity_view(entity: dict) -> dict:
                 view["latin_source"] = latin["source"]
     geo = entity.get("geo")
     if isinstance(geo, dict):
-        view["geo"] = {k: geo[k] for k in ("geonames_id", "country", "admin1", "feature", "lat", "lon", "fips")
-                       if geo.get(k) is not None}
+        view["geo"] = {
+            k: geo[k]
+            for k in ("geonames_id", "country", "admin1", "feature", "lat", "lon", "fips")
+            if geo.get(k) is not None
+        }
     return view
 
 
@@ -132,13 +138,14 @@ class _EntityLinks:
         return self.by_name.get((mention.get("type"), key(mention.get("text", ""))))
 
 
-def _segments(text: str, span: tuple[int, int], mentions: list[dict], starts: list[int], link: _EntityLinks
-              ) -> list[Segment]:
+def _segments(
+    text: str, span: tuple[int, int], mentions: list[dict], starts: list[int], link: _EntityLinks
+) -> list[Segment]:
     """The paragraph `span` of `text` as plain runs and mentions; `starts` are the sorted mentions' starts."""
     start, end = span
     out: list[Segment] = []
     cursor = start
-    for mention in mentions[bisect_left(starts, start):bisect_left(starts, end)]:
+    for mention in mentions[bisect_left(starts, start) : bisect_left(starts, end)]:
         m_start, m_end = mention["start"], mention["end"]
         if m_start < cursor or m_end > end or m_end <= m_start:
             continue  # past this paragraph, or overlapping the one before

@@ -34,8 +34,9 @@ class _App(faust.App):
 
 
 def create_app(settings: Settings, pipeline: TextPipeline | None = None) -> faust.App:
-    pipeline = pipeline or TextPipeline(settings.ner_backend, settings.ner_model_path,
-                                        knowledge=settings.enriched_schema_version >= 3)
+    pipeline = pipeline or TextPipeline(
+        settings.ner_backend, settings.ner_model_path, knowledge=settings.enriched_schema_version >= 3
+    )
     (settings.state_dir / "worker").mkdir(parents=True, exist_ok=True)  # Faust does not create its datadir
     processor = Processor(settings, pipeline)
     app = _App(

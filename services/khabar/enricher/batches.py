@@ -85,13 +85,21 @@ class BatchLoop:
     """Consumes the raw topic in the worker's group and writes one outcome per message, with the configured
     processing guarantee. `run` returns when `stop` is set (after the batch in hand is committed)."""
 
-    def __init__(self, settings: Settings, processor: Processor, transactional_id: str | None = None,
-                 client_id: str = "khabar-enricher"):
+    def __init__(
+        self,
+        settings: Settings,
+        processor: Processor,
+        transactional_id: str | None = None,
+        client_id: str = "khabar-enricher",
+    ):
         self.settings, self.processor = settings, processor
         self.assigned: frozenset[TopicPartition] = frozenset()
         self.consumer = KafkaConsumer(
-            **kafka_clients.kafka_python(settings), group_id=settings.app_id, client_id=client_id,
-            enable_auto_commit=False, auto_offset_reset="earliest",
+            **kafka_clients.kafka_python(settings),
+            group_id=settings.app_id,
+            client_id=client_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
             # Raw messages written by a transaction (another pipeline's) count only once committed.
             isolation_level="read_committed",
             session_timeout_ms=int(settings.session_timeout_s * 1000),
@@ -108,8 +116,11 @@ class BatchLoop:
     def _new_producer(self) -> KafkaProducer:
         exactly_once = self.settings.exactly_once
         producer = KafkaProducer(
-            **kafka_clients.kafka_python(self.settings), client_id=self.client_id, acks="all",
-            enable_idempotence=True, linger_ms=5,
+            **kafka_clients.kafka_python(self.settings),
+            client_id=self.client_id,
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=5,
             max_request_size=self.settings.max_output_bytes + 65536,
             transactional_id=self.transactional_id if exactly_once else None,
             transaction_timeout_ms=int(self.settings.transaction_timeout_s * 1000),
@@ -142,7 +153,8 @@ class BatchLoop:
                 for message in messages:
                     timestamp = message.timestamp / 1000 if message.timestamp and message.timestamp > 0 else None
                     outcome = self.processor.process(
-                        message.value, Origin(tp.topic, tp.partition, message.offset, message.key, timestamp))
+                        message.value, Origin(tp.topic, tp.partition, message.offset, message.key, timestamp)
+                    )
                     topic = self.settings.enriched_topic if outcome.enriched else self.settings.deadletter_topic
                     deliveries.append(self.producer.send(topic, key=outcome.key, value=outcome.value))
             offsets = {tp: OffsetAndMetadata(messages[-1].offset + 1, "", -1) for tp, messages in batch.items()}
@@ -211,15 +223,20 @@ class BatchService(Service):
         self._slot = WorkerSlot(self.settings.state_dir / "worker" / "slots")
         transactional_id = f"{self.settings.app_id}-{self._slot.token}"
         loop = asyncio.get_running_loop()
-        self._thread = threading.Thread(target=self._run, args=(transactional_id, loop), name="khabar-batches",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, args=(transactional_id, loop), name="khabar-batches", daemon=True
+        )
         self._thread.start()
 
     def _run(self, transactional_id: str, loop: asyncio.AbstractEventLoop) -> None:
         try:
             self._batches = BatchLoop(self.settings, self.processor, transactional_id)
-            log.info("%s: %s, transactional id %s", self.settings.raw_topic, self.settings.processing_guarantee,
-                     transactional_id if self.settings.exactly_once else "-")
+            log.info(
+                "%s: %s, transactional id %s",
+                self.settings.raw_topic,
+                self.settings.processing_guarantee,
+                transactional_id if self.settings.exactly_once else "-",
+            )
             self._batches.run(self._stop)
         except BaseException as error:  # noqa: BLE001 — any failure of the loop must stop the worker
             log.exception("the batch loop failed")

@@ -43,8 +43,12 @@ class PartitionOffsets:
 
     async def _client(self) -> AIOKafkaConsumer:
         if self._consumer is None:
-            consumer = AIOKafkaConsumer(**self.client_config, client_id="khabar-lag",
-                                        enable_auto_commit=False, request_timeout_ms=int(REFRESH_S * 1000))
+            consumer = AIOKafkaConsumer(
+                **self.client_config,
+                client_id="khabar-lag",
+                enable_auto_commit=False,
+                request_timeout_ms=int(REFRESH_S * 1000),
+            )
             try:
                 await consumer.start()
             except BaseException:
@@ -73,7 +77,7 @@ class ConsumerLag:
         partitions = sorted(tp for tp in self.consumer.assignment() if tp.topic == self.topic)
         try:
             lags = await asyncio.wait_for(self._lags(partitions), REFRESH_S) if partitions else {}
-        except (KafkaError, OSError, asyncio.TimeoutError) as error:
+        except (TimeoutError, KafkaError, OSError) as error:
             log.warning("consumer lag of %s not refreshed: %r", self.topic, error)
             return
         for partition in self._exported - lags.keys():
@@ -87,12 +91,14 @@ class ConsumerLag:
         ends = await self.consumer.highwaters(*partitions)
         admin = await self._admin_client()
         committed = await admin.list_consumer_group_offsets(
-            self.group_id, partitions=[TopicPartition(tp.topic, tp.partition) for tp in partitions])
+            self.group_id, partitions=[TopicPartition(tp.topic, tp.partition) for tp in partitions]
+        )
         # A partition the group never committed is read from its start (auto_offset_reset="earliest").
         never = [tp for tp in partitions if committed.get(tp) is None or committed[tp].offset < 0]
         starts = await self.consumer.earliest_offsets(*never) if never else {}
-        return {tp.partition: max(0, ends[tp] - (starts[tp] if tp in starts else committed[tp].offset))
-                for tp in partitions}
+        return {
+            tp.partition: max(0, ends[tp] - (starts[tp] if tp in starts else committed[tp].offset)) for tp in partitions
+        }
 
     async def probe_broker(self) -> None:
         """Raise unless the cluster answers a metadata request (the readiness check's broker half)."""
@@ -101,8 +107,9 @@ class ConsumerLag:
 
     async def _admin_client(self) -> AIOKafkaAdminClient:
         if self._admin is None:
-            admin = AIOKafkaAdminClient(**self.client_config, client_id="khabar-lag",
-                                        request_timeout_ms=int(REFRESH_S * 1000))
+            admin = AIOKafkaAdminClient(
+                **self.client_config, client_id="khabar-lag", request_timeout_ms=int(REFRESH_S * 1000)
+            )
             try:
                 await admin.start()
             except BaseException:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from typing import Callable
+from collections.abc import Callable
 
 # Lines that differ only in numbers (node ids, ports, counts) are alike.
 _NUMBER = re.compile(r"\d+")
@@ -20,8 +20,9 @@ class RepeatFilter(logging.Filter):
     Records below ``level`` pass untouched and unformatted: aiokafka logs every message it sends at debug
     level, with its value, and formatting those took a third of the worker's time."""
 
-    def __init__(self, window: float = 30.0, clock: Callable[[], float] = time.monotonic,
-                 level: int = logging.WARNING) -> None:
+    def __init__(
+        self, window: float = 30.0, clock: Callable[[], float] = time.monotonic, level: int = logging.WARNING
+    ) -> None:
         super().__init__()
         self.window, self.clock, self.level = window, clock, level
         self._last: dict[tuple, list] = {}  # kind -> [when let through, held back since]

@@ -88,7 +88,10 @@ class Processor:
         try:
             analysis = self.pipeline.analyse(raw["title"], raw["body"])
             record = records.enriched_record(
-                raw, analysis, self.pipeline.ner_model, dict(analysis.seconds, parse=parsed - started),
+                raw,
+                analysis,
+                self.pipeline.ner_model,
+                dict(analysis.seconds, parse=parsed - started),
                 self.settings.enriched_schema_version,
             )
         except Exception as error:
@@ -100,9 +103,14 @@ class Processor:
         serialise_started = clock()
         payload = schemas.encode(record)
         if len(payload) > self.settings.max_output_bytes:
-            raise Rejected("output_too_large", "produce", _over_limit("the enriched record", len(payload),
-                                                                     self.settings.max_output_bytes,
-                                                                     "KHABAR_MAX_OUTPUT_BYTES"), article_id)
+            raise Rejected(
+                "output_too_large",
+                "produce",
+                _over_limit(
+                    "the enriched record", len(payload), self.settings.max_output_bytes, "KHABAR_MAX_OUTPUT_BYTES"
+                ),
+                article_id,
+            )
         stages = dict(record["pipeline"]["stage_seconds"], serialise=clock() - serialise_started)
         for stage, seconds in stages.items():
             metrics.STAGE_SECONDS.labels(stage).observe(seconds)
@@ -113,9 +121,11 @@ class Processor:
         if value is None:
             raise Rejected("null_value", "decode", "the message has no value (null)")
         if len(value) > self.settings.max_article_bytes:
-            raise Rejected("too_large", "decode", _over_limit("the message", len(value),
-                                                              self.settings.max_article_bytes,
-                                                              "KHABAR_MAX_ARTICLE_BYTES"))
+            raise Rejected(
+                "too_large",
+                "decode",
+                _over_limit("the message", len(value), self.settings.max_article_bytes, "KHABAR_MAX_ARTICLE_BYTES"),
+            )
         try:
             text = value.decode("utf-8")
         except UnicodeDecodeError as error:

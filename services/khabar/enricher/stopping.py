@@ -30,7 +30,11 @@ class Worker(faust.Worker):
 
 
 def _exit_now(signal) -> None:
-    log.error("the worker did not stop within %.0f s of %s (is the broker reachable?): exiting without a clean "
-              "stop; what it had not committed will be processed again", STOP_DEADLINE_S, signal.name)
+    log.error(
+        "the worker did not stop within %.0f s of %s (is the broker reachable?): exiting without a clean "
+        "stop; what it had not committed will be processed again",
+        STOP_DEADLINE_S,
+        signal.name,
+    )
     logging.shutdown()  # flush the log handlers: os._exit skips them
     os._exit(EXIT_CODE_FORCED)

@@ -13,18 +13,26 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter, deque
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 
 class TopEntities(Collector):
-    def __init__(self, name: str, limit: int = 20, window_s: float = 900.0, bucket_s: float = 60.0,
-                 clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        name: str,
+        limit: int = 20,
+        window_s: float = 900.0,
+        bucket_s: float = 60.0,
+        clock: Callable[[], float] = time.time,
+    ):
         self.name, self.limit, self.window_s, self.bucket_s, self.clock = name, limit, window_s, bucket_s, clock
-        self.documentation = (f"Entity mentions in the last {window_s / 60:g} minutes, for this worker's "
-                              f"{limit} most mentioned entities only (bounded label cardinality).")
+        self.documentation = (
+            f"Entity mentions in the last {window_s / 60:g} minutes, for this worker's "
+            f"{limit} most mentioned entities only (bounded label cardinality)."
+        )
         self._buckets: deque[tuple[int, Counter]] = deque()  # (bucket number, mentions by (type, name)), oldest first
         self._lock = threading.Lock()  # the scrape may run on another thread than the counting
 

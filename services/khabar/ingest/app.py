@@ -52,8 +52,10 @@ class RawTopicSender:
 
         async def send_all() -> None:
             producer = await self._started()
-            pending = [await producer.send(self.settings.raw_topic, schemas.encode(record), key=record["id"].encode())
-                       for record in records]
+            pending = [
+                await producer.send(self.settings.raw_topic, schemas.encode(record), key=record["id"].encode())
+                for record in records
+            ]
             await asyncio.gather(*pending)
 
         timeout = self.settings.ingest_ack_timeout_s
@@ -61,8 +63,9 @@ class RawTopicSender:
             await asyncio.wait_for(send_all(), timeout)
         except TimeoutError as error:
             await self._discard()
-            raise BrokerUnavailable(f"the broker did not acknowledge within {timeout:g}s "
-                                    "(KHABAR_INGEST_ACK_TIMEOUT_S)") from error
+            raise BrokerUnavailable(
+                f"the broker did not acknowledge within {timeout:g}s (KHABAR_INGEST_ACK_TIMEOUT_S)"
+            ) from error
         except KafkaError as error:
             if error.retriable or isinstance(error, KafkaConnectionError):
                 await self._discard()
@@ -83,8 +86,13 @@ class RawTopicSender:
         async with self._starting:
             if self._producer is None:
                 producer = AIOKafkaProducer(
-                    **kafka_clients.aiokafka(self.settings), acks="all", enable_idempotence=True, linger_ms=5,
-                    max_request_size=self.settings.producer_max_request_bytes, client_id="khabar-ingest")
+                    **kafka_clients.aiokafka(self.settings),
+                    acks="all",
+                    enable_idempotence=True,
+                    linger_ms=5,
+                    max_request_size=self.settings.producer_max_request_bytes,
+                    client_id="khabar-ingest",
+                )
                 try:
                     await producer.start()
                     # Created here rather than at start-up, which must not need the broker.
@@ -127,15 +135,27 @@ class IngestServer:
 
     async def _ingest(self, request: web.Request) -> tuple[int, dict, dict[str, str]]:
         if not self._authorised(request):
-            return 401, {"error": "send the ingest token as 'Authorization: Bearer TOKEN' (KHABAR_INGEST_TOKEN)"}, {
-                "WWW-Authenticate": 'Bearer realm="khabar ingest"'}
+            return (
+                401,
+                {"error": "send the ingest token as 'Authorization: Bearer TOKEN' (KHABAR_INGEST_TOKEN)"},
+                {"WWW-Authenticate": 'Bearer realm="khabar ingest"'},
+            )
         json_lines = request.content_type in JSON_LINES_TYPES
         if not json_lines and request.content_type != "application/json":
-            return 415, {"error": f"unsupported Content-Type {request.content_type!r}: send application/json "
-                                  "(one article) or application/x-ndjson (JSON Lines)"}, {}
+            return (
+                415,
+                {
+                    "error": f"unsupported Content-Type {request.content_type!r}: send application/json "
+                    "(one article) or application/x-ndjson (JSON Lines)"
+                },
+                {},
+            )
         limit = self.settings.ingest_max_body_bytes
-        too_large: tuple[int, dict, dict[str, str]] = 413, {
-            "error": f"the body is over {limit} bytes (KHABAR_INGEST_MAX_BODY_BYTES): send fewer at a time"}, {}
+        too_large: tuple[int, dict, dict[str, str]] = (
+            413,
+            {"error": f"the body is over {limit} bytes (KHABAR_INGEST_MAX_BODY_BYTES): send fewer at a time"},
+            {},
+        )
         if (request.content_length or 0) > limit:
             return too_large
         try:
@@ -147,22 +167,37 @@ class IngestServer:
         if problems or not items:
             metrics.ARTICLES_INVALID.inc(len(problems))
             problems = problems or [InputError("request", "no article in the body")]
-            return 400, {"error": f"{len(problems)} of {max(len(items), 1)} article(s) invalid; nothing was sent",
-                         "problems": [{"item": p.origin, "reason": p.reason} for p in problems]}, {}
+            return (
+                400,
+                {
+                    "error": f"{len(problems)} of {max(len(items), 1)} article(s) invalid; nothing was sent",
+                    "problems": [{"item": p.origin, "reason": p.reason} for p in problems],
+                },
+                {},
+            )
         records = [item for item in items if isinstance(item, dict)]
         for number, record in enumerate(records, 1):
             size = len(schemas.encode(record))
             if size > self.settings.max_article_bytes:
                 limit = self.settings.max_article_bytes
-                return 413, {"error": f"article {number} (id {record['id']}) is {size} bytes as a raw record, over "
-                                      f"{limit} (KHABAR_MAX_ARTICLE_BYTES); nothing was sent"}, {}
+                return (
+                    413,
+                    {
+                        "error": f"article {number} (id {record['id']}) is {size} bytes as a raw record, over "
+                        f"{limit} (KHABAR_MAX_ARTICLE_BYTES); nothing was sent"
+                    },
+                    {},
+                )
         started = time.perf_counter()
         try:
             await self.sender.send(records)
         except BrokerUnavailable as error:
             log.warning("answered 503: %s", error)
-            return 503, {"error": f"{error}; nothing is known to be stored: send the request again"}, {
-                "Retry-After": str(self.settings.ingest_retry_after_s)}
+            return (
+                503,
+                {"error": f"{error}; nothing is known to be stored: send the request again"},
+                {"Retry-After": str(self.settings.ingest_retry_after_s)},
+            )
         metrics.ACK_SECONDS.observe(time.perf_counter() - started)
         metrics.ARTICLES_ACCEPTED.inc(len(records))
         return 202, {"ids": [record["id"] for record in records]}, {}

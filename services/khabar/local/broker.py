@@ -53,9 +53,14 @@ class LocalBroker:
     cluster_id: str | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "LocalBroker":
-        return cls(settings.kafka_port, settings.kafka_controller_port, settings.state_dir / "kafka",
-                   settings.cache_dir, settings.kafka_heap)
+    def from_settings(cls, settings: Settings) -> LocalBroker:
+        return cls(
+            settings.kafka_port,
+            settings.kafka_controller_port,
+            settings.state_dir / "kafka",
+            settings.cache_dir,
+            settings.kafka_heap,
+        )
 
     @property
     def bootstrap(self) -> str:
@@ -94,19 +99,32 @@ class LocalBroker:
         """Start the broker's process (a cluster starts every node before waiting for any) and return its pid."""
         for port in (self.port, self.controller_port):
             if _port_open(port):
-                raise BrokerError(f"port {port} is already in use by another program: stop it, or choose free ports "
-                                  "with KHABAR_KAFKA_PORT and KHABAR_KAFKA_CONTROLLER_PORT")
+                raise BrokerError(
+                    f"port {port} is already in use by another program: stop it, or choose free ports "
+                    "with KHABAR_KAFKA_PORT and KHABAR_KAFKA_CONTROLLER_PORT"
+                )
         self.resolve_jars()
         config = self._write_config()
         self._format(config)
         (self.home / "logs").mkdir(parents=True, exist_ok=True)
         out = open(self.home / "logs" / "stdout.log", "ab")
         proc = subprocess.Popen(
-            [self._java(), f"-Xmx{self.heap}", f"-Xms{self.heap}", "-XX:+UseG1GC", "-Djava.awt.headless=true",
-             f"-Dlog4j2.configurationFile={DEPLOY_DIR / 'log4j2.properties'}",
-             f"-Dkafka.logs.dir={self.home / 'logs'}",
-             "-cp", f"{self.lib_dir}/*", "kafka.Kafka", str(config)],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            [
+                self._java(),
+                f"-Xmx{self.heap}",
+                f"-Xms{self.heap}",
+                "-XX:+UseG1GC",
+                "-Djava.awt.headless=true",
+                f"-Dlog4j2.configurationFile={DEPLOY_DIR / 'log4j2.properties'}",
+                f"-Dkafka.logs.dir={self.home / 'logs'}",
+                "-cp",
+                f"{self.lib_dir}/*",
+                "kafka.Kafka",
+                str(config),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             start_new_session=True,  # Ctrl-C in the user's terminal must not kill the broker mid-write
         )
         out.close()
@@ -150,12 +168,15 @@ class LocalBroker:
                 raise BrokerError(f"the broker exited during start-up; see {self.log_file}:\n{self.log_tail()}")
             if not _port_open(self.port):  # cheap check first: the client's own retries back off for seconds
                 if time.monotonic() > deadline:
-                    raise BrokerError(f"the broker did not open {self.bootstrap} within {timeout:.0f}s; see {self.log_file}")
+                    raise BrokerError(
+                        f"the broker did not open {self.bootstrap} within {timeout:.0f}s; see {self.log_file}"
+                    )
                 time.sleep(0.2)
                 continue
             try:
-                admin = KafkaAdminClient(**{**self.client_config, "bootstrap_servers": self.bootstrap},
-                                         request_timeout_ms=3000)
+                admin = KafkaAdminClient(
+                    **{**self.client_config, "bootstrap_servers": self.bootstrap}, request_timeout_ms=3000
+                )
                 try:
                     admin.describe_cluster()
                     return
@@ -163,8 +184,10 @@ class LocalBroker:
                     admin.close()
             except (KafkaError, OSError) as err:
                 if time.monotonic() > deadline:
-                    raise BrokerError(f"the broker on {self.bootstrap} did not answer within {timeout:.0f}s "
-                                      f"({err}); see {self.log_file}") from err
+                    raise BrokerError(
+                        f"the broker on {self.bootstrap} did not answer within {timeout:.0f}s "
+                        f"({err}); see {self.log_file}"
+                    ) from err
             time.sleep(0.3)
 
     def log_tail(self, lines: int = 20) -> str:
@@ -181,19 +204,32 @@ class LocalBroker:
             return self.lib_dir
         mvn = shutil.which("mvn")
         if mvn is None:
-            raise BrokerError("Maven (mvn) is not on PATH: install it (apt-get install maven) to fetch the Kafka broker")
+            raise BrokerError(
+                "Maven (mvn) is not on PATH: install it (apt-get install maven) to fetch the Kafka broker"
+            )
         self.lib_dir.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix="lib-", dir=self.lib_dir.parent))
         log.info("resolving Apache Kafka %s with Maven into %s", kafka_version(), self.lib_dir)
         result = subprocess.run(
-            [mvn, "-q", "-B", "-f", str(DEPLOY_DIR / "pom.xml"), "dependency:copy-dependencies",
-             f"-DoutputDirectory={staging}", "-DincludeScope=runtime"],
-            capture_output=True, text=True,
+            [
+                mvn,
+                "-q",
+                "-B",
+                "-f",
+                str(DEPLOY_DIR / "pom.xml"),
+                "dependency:copy-dependencies",
+                f"-DoutputDirectory={staging}",
+                "-DincludeScope=runtime",
+            ],
+            capture_output=True,
+            text=True,
         )
         if result.returncode != 0:
             shutil.rmtree(staging, ignore_errors=True)
-            raise BrokerError("Maven could not resolve org.apache.kafka:kafka_2.13:"
-                              f"{kafka_version()}:\n{(result.stdout + result.stderr)[-3000:]}")
+            raise BrokerError(
+                "Maven could not resolve org.apache.kafka:kafka_2.13:"
+                f"{kafka_version()}:\n{(result.stdout + result.stderr)[-3000:]}"
+            )
         staging.rename(self.lib_dir)  # atomic: a half-copied cache is never used
         return self.lib_dir
 
@@ -211,11 +247,24 @@ class LocalBroker:
             return
         cluster_id = self.cluster_id or _cluster_id()
         result = subprocess.run(
-            [self._java(), "-Xmx256m", f"-Dlog4j2.configurationFile={DEPLOY_DIR / 'log4j2.properties'}",
-             f"-Dkafka.logs.dir={self.home / 'logs'}", "-cp", f"{self.lib_dir}/*",
-             "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config), "--ignore-formatted",
-             *self.format_options],
-            capture_output=True, text=True,
+            [
+                self._java(),
+                "-Xmx256m",
+                f"-Dlog4j2.configurationFile={DEPLOY_DIR / 'log4j2.properties'}",
+                f"-Dkafka.logs.dir={self.home / 'logs'}",
+                "-cp",
+                f"{self.lib_dir}/*",
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                cluster_id,
+                "-c",
+                str(config),
+                "--ignore-formatted",
+                *self.format_options,
+            ],
+            capture_output=True,
+            text=True,
         )
         if result.returncode != 0:
             raise BrokerError(f"formatting {self.home / 'data'} failed:\n{result.stdout}{result.stderr}")

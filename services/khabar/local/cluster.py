@@ -36,8 +36,16 @@ class LocalCluster:
     security: LocalSecurity | None = None
 
     @classmethod
-    def create(cls, port: int, controller_port: int, home: Path, cache_dir: Path, heap: str = "512m",
-               brokers: int = 1, secure: bool = False) -> LocalCluster:
+    def create(
+        cls,
+        port: int,
+        controller_port: int,
+        home: Path,
+        cache_dir: Path,
+        heap: str = "512m",
+        brokers: int = 1,
+        secure: bool = False,
+    ) -> LocalCluster:
         """Nodes n = 1..brokers on port + 10(n-1) and controller_port + 10(n-1); node 1's home is `home`."""
         if brokers not in (1, 3):
             raise BrokerError(f"a local cluster has 1 or 3 brokers, not {brokers} (a KRaft quorum needs a majority)")
@@ -57,15 +65,32 @@ class LocalCluster:
             if security is not None:
                 properties.update(security.broker_properties(client_port, cport))
                 client_config = _readiness_config(security)
-            nodes.append(LocalBroker(client_port, cport, node_home, cache_dir, heap, properties=properties,
-                                     format_options=security.format_options() if security else [],
-                                     client_config=client_config, cluster_id=cluster_id))
+            nodes.append(
+                LocalBroker(
+                    client_port,
+                    cport,
+                    node_home,
+                    cache_dir,
+                    heap,
+                    properties=properties,
+                    format_options=security.format_options() if security else [],
+                    client_config=client_config,
+                    cluster_id=cluster_id,
+                )
+            )
         return cls(nodes, security)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LocalCluster:
-        return cls.create(settings.kafka_port, settings.kafka_controller_port, settings.state_dir / "kafka",
-                          settings.cache_dir, settings.kafka_heap, settings.kafka_brokers, settings.kafka_secure)
+        return cls.create(
+            settings.kafka_port,
+            settings.kafka_controller_port,
+            settings.state_dir / "kafka",
+            settings.cache_dir,
+            settings.kafka_heap,
+            settings.kafka_brokers,
+            settings.kafka_secure,
+        )
 
     @property
     def bootstrap(self) -> str:

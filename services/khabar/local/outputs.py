@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Iterator
 from types import TracebackType
-from typing import Callable, Iterator
 
 from kafka import KafkaConsumer, TopicPartition
 
@@ -19,11 +19,17 @@ class OutputReader:
     def __init__(self, settings: Settings):
         self.settings = settings
         # read_committed: a batch the worker aborted (a crash, a rebalance) is never seen, its retry is.
-        self.consumer = KafkaConsumer(**kafka_clients.kafka_python(settings), enable_auto_commit=False,
-                                      client_id="khabar-output-reader", isolation_level="read_committed")
-        partitions = [TopicPartition(topic, p)
-                      for topic in (settings.enriched_topic, settings.deadletter_topic)
-                      for p in sorted(self.consumer.partitions_for_topic(topic) or ())]
+        self.consumer = KafkaConsumer(
+            **kafka_clients.kafka_python(settings),
+            enable_auto_commit=False,
+            client_id="khabar-output-reader",
+            isolation_level="read_committed",
+        )
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in (settings.enriched_topic, settings.deadletter_topic)
+            for p in sorted(self.consumer.partitions_for_topic(topic) or ())
+        ]
         self.consumer.assign(partitions)
         self.consumer.seek_to_end()
         for partition in partitions:  # resolve the end offsets now, before anything new is produced
@@ -50,7 +56,7 @@ class OutputReader:
                     on_record(kind, record)
         return found
 
-    def __enter__(self) -> "OutputReader":
+    def __enter__(self) -> OutputReader:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:

@@ -55,15 +55,44 @@ class LocalSecurity:
             path.write_text(secrets.token_hex(16) + "\n")  # hex: nothing to escape in the storage tool or JAAS
         ca_key, key, request = self.dir / "ca.key", self.dir / "broker.key", self.dir / "broker.csr"
         extensions = self.dir / "broker.ext"
-        extensions.write_text("subjectAltName = IP:127.0.0.1, DNS:localhost\n"
-                              "extendedKeyUsage = serverAuth, clientAuth\n")
+        extensions.write_text(
+            "subjectAltName = IP:127.0.0.1, DNS:localhost\nextendedKeyUsage = serverAuth, clientAuth\n"
+        )
         days = str(CERTIFICATE_DAYS)
-        _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", self.ca_file,
-                 "-days", days, "-subj", "/CN=khabar local CA")
+        _openssl(
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            ca_key,
+            "-out",
+            self.ca_file,
+            "-days",
+            days,
+            "-subj",
+            "/CN=khabar local CA",
+        )
         _openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", request, "-subj", "/CN=broker")
         certificate = self.dir / "broker.crt"
-        _openssl("x509", "-req", "-in", request, "-CA", self.ca_file, "-CAkey", ca_key, "-CAcreateserial",
-                 "-out", certificate, "-days", days, "-extfile", extensions)
+        _openssl(
+            "x509",
+            "-req",
+            "-in",
+            request,
+            "-CA",
+            self.ca_file,
+            "-CAkey",
+            ca_key,
+            "-CAcreateserial",
+            "-out",
+            certificate,
+            "-days",
+            days,
+            "-extfile",
+            extensions,
+        )
         self.broker_pem.touch(mode=0o600)
         self.broker_pem.write_text(key.read_text() + certificate.read_text())
         for path in (ca_key, key, request, certificate, extensions):
@@ -71,8 +100,10 @@ class LocalSecurity:
 
     def broker_properties(self, port: int, controller_port: int) -> dict[str, str]:
         """Overrides of the template's listeners: SASL_SSL for clients and between brokers, mTLS to controllers."""
-        jaas = (f'org.apache.kafka.common.security.scram.ScramLoginModule required username="broker" '
-                f'password="{self.password("broker")}";')
+        jaas = (
+            f'org.apache.kafka.common.security.scram.ScramLoginModule required username="broker" '
+            f'password="{self.password("broker")}";'
+        )
         return {
             "listeners": f"SASL_SSL://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
             "advertised.listeners": f"SASL_SSL://127.0.0.1:{port}",
@@ -101,9 +132,16 @@ class LocalSecurity:
 
     def client_settings(self, settings: Settings, user: str) -> Settings:
         """`settings` as `user` on this broker: SASL_SSL, SCRAM, this CA, the password from its file."""
-        return settings.replace(security_protocol="SASL_SSL", sasl_mechanism=MECHANISM, sasl_username=user,
-                                sasl_password="", sasl_password_file=str(self.password_file(user)),
-                                ssl_cafile=str(self.ca_file), ssl_certfile="", ssl_keyfile="")
+        return settings.replace(
+            security_protocol="SASL_SSL",
+            sasl_mechanism=MECHANISM,
+            sasl_username=user,
+            sasl_password="",
+            sasl_password_file=str(self.password_file(user)),
+            ssl_cafile=str(self.ca_file),
+            ssl_certfile="",
+            ssl_keyfile="",
+        )
 
 
 def _openssl(*args: str | Path) -> None:
@@ -122,20 +160,29 @@ def grant_least_privilege(admin_settings: Settings, settings: Settings) -> None:
 
     from khabar import kafka_clients
 
-    def allow(user: str, operation: ACLOperation, kind: ResourceType, name: str,
-              pattern: ACLResourcePatternType = ACLResourcePatternType.LITERAL) -> ACL:
+    def allow(
+        user: str,
+        operation: ACLOperation,
+        kind: ResourceType,
+        name: str,
+        pattern: ACLResourcePatternType = ACLResourcePatternType.LITERAL,
+    ) -> ACL:
         return ACL(f"User:{user}", "*", operation, ACLPermissionType.ALLOW, ResourcePattern(kind, name, pattern))
 
     topic, group, prefixed = ResourceType.TOPIC, ResourceType.GROUP, ACLResourcePatternType.PREFIXED
     acls = []
     for operation in (ACLOperation.READ, ACLOperation.DESCRIBE):
-        acls += [allow("worker", operation, topic, settings.raw_topic),
-                 allow("worker", operation, group, settings.app_id)]
+        acls += [
+            allow("worker", operation, topic, settings.raw_topic),
+            allow("worker", operation, group, settings.app_id),
+        ]
     for operation in (ACLOperation.WRITE, ACLOperation.DESCRIBE):
-        acls += [allow("worker", operation, topic, settings.enriched_topic),
-                 allow("worker", operation, topic, settings.deadletter_topic),
-                 allow("worker", operation, ResourceType.TRANSACTIONAL_ID, f"{settings.app_id}-", prefixed),
-                 allow("producer", operation, topic, settings.raw_topic)]
+        acls += [
+            allow("worker", operation, topic, settings.enriched_topic),
+            allow("worker", operation, topic, settings.deadletter_topic),
+            allow("worker", operation, ResourceType.TRANSACTIONAL_ID, f"{settings.app_id}-", prefixed),
+            allow("producer", operation, topic, settings.raw_topic),
+        ]
     acls.append(allow("worker", ACLOperation.ALL, topic, f"{settings.app_id}-", prefixed))
     admin = kafka_clients.connect(KafkaAdminClient, admin_settings, client_id="khabar-acls")
     try:

@@ -57,8 +57,10 @@ class WorkerProcess:
                 )
             if time.monotonic() > deadline:
                 self.stop()
-                raise WorkerError(f"the {self.name} was not ready within {timeout:.0f}s ({self.url}{self.ready_path}); "
-                                  f"its log {self.log_path} ends with:\n{self.log_tail(15)}")
+                raise WorkerError(
+                    f"the {self.name} was not ready within {timeout:.0f}s ({self.url}{self.ready_path}); "
+                    f"its log {self.log_path} ends with:\n{self.log_tail(15)}"
+                )
             time.sleep(0.5)
         return self
 

@@ -33,8 +33,11 @@ def parse_feed(data: bytes, url: str) -> list[dict | InputError]:
     parsed = feedparser.parse(data)
     if not parsed.version and not parsed.entries:
         problem = parsed.get("bozo_exception")
-        return [InputError(url, "not an RSS or Atom feed" + (f": {problem}" if problem else
-                                                             " (no rss, rdf:RDF or feed element)"))]
+        return [
+            InputError(
+                url, "not an RSS or Atom feed" + (f": {problem}" if problem else " (no rss, rdf:RDF or feed element)")
+            )
+        ]
     if parsed.bozo:
         log.info("%s is malformed, read as far as it goes: %s", url, parsed.get("bozo_exception"))
     source = _plain(parsed.feed.get("title_detail")) or urlsplit(url).netloc or url
@@ -48,9 +51,15 @@ def parse_feed(data: bytes, url: str) -> list[dict | InputError]:
         if not body:
             records.append(InputError(origin, "the item has no text (no content, description or summary)"))
             continue
-        record = raw_record(source=source[:200], url=link, locator=link or f"{url}#{title}", title=title, body=body,
-                            author=entry.get("author") or None,
-                            published=entry.get("published") or entry.get("updated") or None)
+        record = raw_record(
+            source=source[:200],
+            url=link,
+            locator=link or f"{url}#{title}",
+            title=title,
+            body=body,
+            author=entry.get("author") or None,
+            published=entry.get("published") or entry.get("updated") or None,
+        )
         records.append(checked(record, origin))
     return records
 
@@ -67,8 +76,13 @@ def _plain(detail: dict | None) -> str:
 class FeedPoller:
     """Fetches feeds and gives their items not yet sent; `remember` records what the broker took."""
 
-    def __init__(self, urls: Iterable[str], state_dir: Path, fetch: Callable[[str], bytes] | None = None,
-                 pages: PageReader | None = None):
+    def __init__(
+        self,
+        urls: Iterable[str],
+        state_dir: Path,
+        fetch: Callable[[str], bytes] | None = None,
+        pages: PageReader | None = None,
+    ):
         self.urls = list(urls)
         self.state_dir = state_dir / "feeds"
         self.fetch = fetch or _fetch
@@ -135,5 +149,3 @@ def _fetch(url: str) -> bytes:
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     with urllib.request.urlopen(request, timeout=_FETCH_TIMEOUT_S) as response:
         return response.read()
-
-

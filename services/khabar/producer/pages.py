@@ -30,8 +30,13 @@ FALLBACK_REASONS = ("no_link", "robots", "fetch_failed", "no_text", "invalid")  
 
 
 class PageReader:
-    def __init__(self, timeout_s: float, host_interval_s: float, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        timeout_s: float,
+        host_interval_s: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         self.timeout_s, self.host_interval_s = timeout_s, host_interval_s
         self.clock, self.sleep = clock, sleep
         self._robots: dict[str, tuple[RobotFileParser, float]] = {}  # host -> rules, when read

@@ -7,15 +7,15 @@ from __future__ import annotations
 import base64
 import json
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Iterator
 
 from kafka import KafkaConsumer, TopicPartition
 
 from khabar import kafka_clients, schemas
 from khabar.config import Settings
-from khabar.producer.replay import ReplayReport, Replayer
+from khabar.producer.replay import Replayer, ReplayReport
 
 # How long to wait for the broker to return one raw message.
 _FETCH_TIMEOUT_MS = 5000
@@ -38,8 +38,12 @@ class Redriver:
         self.replayer = replayer or Replayer(settings)
         # One consumer walks the dead letters, the other fetches originals from the raw topic.
         self.letters, self.originals = (
-            KafkaConsumer(**kafka_clients.kafka_python(settings), enable_auto_commit=False,
-                          client_id=f"khabar-redrive-{role}", isolation_level="read_committed")
+            KafkaConsumer(
+                **kafka_clients.kafka_python(settings),
+                enable_auto_commit=False,
+                client_id=f"khabar-redrive-{role}",
+                isolation_level="read_committed",
+            )
             for role in ("letters", "originals")
         )
 
@@ -67,8 +71,9 @@ class Redriver:
             else:
                 value = _whole_copy(letter["original"])
             if value is None:
-                report.unrecoverable.append(f"{where}: no longer in the raw topic, and the dead letter holds only "
-                                            "its start")
+                report.unrecoverable.append(
+                    f"{where}: no longer in the raw topic, and the dead letter holds only its start"
+                )
                 continue
             if not dry_run:
                 key = source["key"].encode("utf-8") if source["key"] is not None else None
@@ -76,7 +81,7 @@ class Redriver:
         self.replayer.flush()
         return report
 
-    def __enter__(self) -> "Redriver":
+    def __enter__(self) -> Redriver:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from types import TracebackType
-from typing import Callable, Iterable, Iterator
 
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
@@ -54,7 +54,7 @@ class Replayer:
             client_id="khabar-producer",
         )
 
-    def __enter__(self) -> "Replayer":
+    def __enter__(self) -> Replayer:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:

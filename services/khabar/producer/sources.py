@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import sys
 import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from khabar import schemas
 from khabar.records import raw_record
@@ -84,8 +85,9 @@ def _from_text(data: bytes, path: Path) -> dict | InputError:
     except UnicodeDecodeError as err:
         return InputError(str(path), f"not UTF-8 text ({err.reason} at byte {err.start})")
     title, _, body = text.strip().partition("\n")
-    return checked(raw_record(source="file", url=path.name, locator=path.name, title=title.strip(),
-                               body=body.strip()), str(path))
+    return checked(
+        raw_record(source="file", url=path.name, locator=path.name, title=title.strip(), body=body.strip()), str(path)
+    )
 
 
 def read_json_bytes(data: bytes, origin: str, suffix: str) -> Iterator[dict | InputError]:
@@ -143,8 +145,15 @@ def _from_json_object(item: Any, origin: str) -> dict | InputError:
     published = next((item[f] for f in _DATE_FIELDS if isinstance(item.get(f), str) and item[f]), None)
     title: str = item["title"] if isinstance(item.get("title"), str) else ""
     author = item.get("author") if isinstance(item.get("author"), str) and item["author"] else None
-    record = raw_record(source=source.strip(), url=url, locator=url or origin.rsplit("!", 1)[-1],
-                        title=title.strip(), body=body.strip(), author=author, published=published)
+    record = raw_record(
+        source=source.strip(),
+        url=url,
+        locator=url or origin.rsplit("!", 1)[-1],
+        title=title.strip(),
+        body=body.strip(),
+        author=author,
+        published=published,
+    )
     return checked(record, origin)
 
 

@@ -118,7 +118,8 @@ class Watcher:
             sent = outcome.sent + outcome.sent_before
             target.with_name(target.name + REASON).write_text(
                 f"{len(problems)} problem(s); {sent} article(s) of this file were sent\n" + "\n".join(problems) + "\n",
-                encoding="utf-8")
+                encoding="utf-8",
+            )
         else:
             target = _free_name(self.done, path.name)
         path.rename(target)

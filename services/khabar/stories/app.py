@@ -47,17 +47,25 @@ class StoriesStage:
         self.size, self.step = settings.trending_window_s, settings.trending_step_s
 
         def internal(name: str) -> Any:
-            return app.topic(logic.internal_topic(settings, name), partitions=self.partitions, internal=True,
-                             key_type=bytes, key_serializer="raw", value_serializer="json")
+            return app.topic(
+                logic.internal_topic(settings, name),
+                partitions=self.partitions,
+                internal=True,
+                key_type=bytes,
+                key_serializer="raw",
+                value_serializer="json",
+            )
 
         def table(name: str) -> Any:
             # No key or value type: Faust writes both to the changelog as JSON.
             return app.Table(name, default=None, partitions=self.partitions)
 
-        self.enriched = app.topic(settings.enriched_topic, key_type=bytes, value_type=bytes,
-                                  key_serializer="raw", value_serializer="raw")
+        self.enriched = app.topic(
+            settings.enriched_topic, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
+        )
         self.bands_topic, self.answers_topic, self.mentions_topic, self.windows_topic = (
-            internal(name) for name in logic.INTERNAL_TOPICS)
+            internal(name) for name in logic.INTERNAL_TOPICS
+        )
         self.stories_out = app.topic(settings.stories_topic, key_serializer="raw", value_serializer="raw")
         self.trending_out = app.topic(settings.trending_topic, key_serializer="raw", value_serializer="raw")
         self.bands = table("story_bands")  # band key -> [{id, t, source, story, first}]
@@ -91,9 +99,12 @@ class StoriesStage:
             return
         await self._send(self.answers_topic, article.id, article.to_message())
         for partition, keys in article.bands.items():
-            await self._send(self.bands_topic, article.id, {"kind": "add", "id": article.id, "t": article.t,
-                                                            "source": article.source, "keys": keys},
-                             partition=int(partition))
+            await self._send(
+                self.bands_topic,
+                article.id,
+                {"kind": "add", "id": article.id, "t": article.t, "source": article.source, "keys": keys},
+                partition=int(partition),
+            )
 
     # -- 2: band keys -------------------------------------------------------------------------------------
 
@@ -109,16 +120,22 @@ class StoriesStage:
             return
         shared: dict[str, dict[str, Any]] = {}
         for key in message["keys"]:
-            entries, changed = logic.add_to_band(self.bands.get(key) or [], message,
-                                                 self.settings.story_horizon_s)
+            entries, changed = logic.add_to_band(self.bands.get(key) or [], message, self.settings.story_horizon_s)
             for entry in entries:
                 if entry["id"] != message["id"]:
                     shared.setdefault(entry["id"], dict(entry, shared=0))["shared"] += 1
             if changed:
                 self.bands[key] = entries
-        await self._send(self.answers_topic, message["id"],
-                         {"kind": "answer", "id": message["id"], "partition": event.message.partition,
-                          "hits": list(shared.values())})
+        await self._send(
+            self.answers_topic,
+            message["id"],
+            {
+                "kind": "answer",
+                "id": message["id"],
+                "partition": event.message.partition,
+                "hits": list(shared.values()),
+            },
+        )
         self._maybe_sweep(self.bands, event.message.partition, self._band_expired)
 
     # -- 3: decisions -------------------------------------------------------------------------------------
@@ -151,20 +168,34 @@ class StoriesStage:
         self._maybe_sweep(self.pending, event.message.partition, self._article_expired)
 
     async def _publish(self, article: logic.Article, story: logic.Story) -> None:
-        record = {"schema_version": schemas.VERSIONS[schemas.STORY], "id": article.id, "source": article.source,
-                  "time": logic.moment(article.t), "story": story.to_dict(), "assigned_at": schemas.timestamp()}
+        record = {
+            "schema_version": schemas.VERSIONS[schemas.STORY],
+            "id": article.id,
+            "source": article.source,
+            "time": logic.moment(article.t),
+            "story": story.to_dict(),
+            "assigned_at": schemas.timestamp(),
+        }
         schemas.validate(schemas.STORY, record)
         await self.stories_out.send(key=article.id.encode(), value=schemas.encode(record))
         first = {"source": story.first_source, "t": story.first_t}
         for partition, keys in article.bands.items():
-            await self._send(self.bands_topic, article.id, {"kind": "story", "id": article.id, "story": story.id,
-                                                            "first": first, "keys": keys}, partition=int(partition))
+            await self._send(
+                self.bands_topic,
+                article.id,
+                {"kind": "story", "id": article.id, "story": story.id, "first": first, "keys": keys},
+                partition=int(partition),
+            )
         by_partition: dict[int, list[list[Any]]] = defaultdict(list)
         for entity in article.entities:
             by_partition[logic.partition_of(entity[0], self.partitions)].append(entity)
         for entity_partition, entities in by_partition.items():
-            await self._send(self.mentions_topic, article.id, {"id": article.id, "story": story.id, "t": article.t,
-                                                               "entities": entities}, partition=entity_partition)
+            await self._send(
+                self.mentions_topic,
+                article.id,
+                {"id": article.id, "story": story.id, "t": article.t, "entities": entities},
+                partition=entity_partition,
+            )
 
     # -- 4: trending counts, by entity --------------------------------------------------------------------
 
@@ -180,8 +211,7 @@ class StoriesStage:
                 continue  # redelivered: counted already
             articles[message["id"]] = [message["story"], count]
             self.bucket_articles[bucket_key] = articles
-            summary = self.entities.get(key) or {"name": name, "type": kind, "partition": partition,
-                                                 "buckets": {}}
+            summary = self.entities.get(key) or {"name": name, "type": kind, "partition": partition, "buckets": {}}
             figures = summary["buckets"].setdefault(str(bucket), [0, 0])
             figures[0] += 1
             figures[1] += count
@@ -200,9 +230,16 @@ class StoriesStage:
             for story, _ in (self.bucket_articles.get(f"{key}\x1f{bucket}") or {}).values():
                 stories.add(story)
         base = logic.baseline(summary["buckets"], end, self.size, self.step, self.settings.trending_baseline_windows)
-        return {"key": key, "name": summary["name"], "type": summary["type"], "articles": articles,
-                "stories": len(stories), "mentions": mentions, "baseline": round(base, 3),
-                "burst": logic.burst_score(articles, base)}
+        return {
+            "key": key,
+            "name": summary["name"],
+            "type": summary["type"],
+            "articles": articles,
+            "stories": len(stories),
+            "mentions": mentions,
+            "baseline": round(base, 3),
+            "burst": logic.burst_score(articles, base),
+        }
 
     async def publish_local_tops(self) -> None:
         """Each dirty window's top entities among those this worker owns, to the window's partition."""
@@ -239,10 +276,17 @@ class StoriesStage:
         self.windows[key] = merged
         end = int(message["end"])
         top = list(merged.values())[: self.settings.trending_top]
-        record = {"schema_version": schemas.VERSIONS[schemas.TRENDING],
-                  "window": {"start": logic.moment(end - self.size), "end": logic.moment(end),
-                             "size_s": self.size, "step_s": self.step},
-                  "entities": top, "published_at": schemas.timestamp()}
+        record = {
+            "schema_version": schemas.VERSIONS[schemas.TRENDING],
+            "window": {
+                "start": logic.moment(end - self.size),
+                "end": logic.moment(end),
+                "size_s": self.size,
+                "step_s": self.step,
+            },
+            "entities": top,
+            "published_at": schemas.timestamp(),
+        }
         schemas.validate(schemas.TRENDING, record)
         await self.trending_out.send(key=logic.moment(end).encode(), value=schemas.encode(record))
         if end >= self.latest_published:
@@ -260,8 +304,11 @@ class StoriesStage:
         if self.seen[counter] < _SWEEP_EVERY:
             return
         self.seen[counter] = 0
-        doomed = [key for key, value in table.items() if value is not None
-                  and logic.partition_of(key, self.partitions) == partition and expired(key, value)]
+        doomed = [
+            key
+            for key, value in table.items()
+            if value is not None and logic.partition_of(key, self.partitions) == partition and expired(key, value)
+        ]
         for key in doomed:
             del table[key]
         if doomed:
@@ -315,8 +362,13 @@ def register_stories(app: faust.App, settings: Settings) -> StoriesStage:
                     await handle(event)
                 except Exception:  # a bug on one message must cost that message, not the stage
                     metrics.STAGE_ERRORS.labels(name).inc()
-                    log.exception("stories: %s failed on %s[%d]@%d", name, event.message.topic,
-                                  event.message.partition, event.message.offset)
+                    log.exception(
+                        "stories: %s failed on %s[%d]@%d",
+                        name,
+                        event.message.topic,
+                        event.message.partition,
+                        event.message.offset,
+                    )
 
         app.agent(topic, name=f"stories-{name}")(consume)
 
@@ -339,8 +391,12 @@ def register_stories(app: faust.App, settings: Settings) -> StoriesStage:
         if assigned_at:
             seconds = time.monotonic() - assigned_at[-1]
             metrics.TABLE_RECOVERY_SECONDS.set(seconds)
-            log.info("stories: tables recovered in %.2fs (%d entities, %d stories decided)", seconds,
-                     len(stage.entities), len(stage.assigned))
+            log.info(
+                "stories: tables recovered in %.2fs (%d entities, %d stories decided)",
+                seconds,
+                len(stage.entities),
+                len(stage.assigned),
+            )
         stage.mark_recovered_windows_dirty()
 
     stage.entities.on_recover(on_recovered)
@@ -376,8 +432,11 @@ def create_stories_app(settings: Settings) -> faust.App:
     @app.page("/readyz")
     async def readyz(web: Any, request: Any) -> Any:
         """Ready when this process owns enriched-topic partitions and its tables are recovered."""
-        assigned = sorted(tp.partition for tp in app.consumer.assignment() if tp.topic == settings.enriched_topic) \
-            if app.consumer is not None else []
+        assigned = (
+            sorted(tp.partition for tp in app.consumer.assignment() if tp.topic == settings.enriched_topic)
+            if app.consumer is not None
+            else []
+        )
         ready = bool(assigned) and not app.in_recovery
         return web.json({"ready": ready, "partitions": assigned}, status=200 if ready else 503)
 

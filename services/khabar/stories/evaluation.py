@@ -55,8 +55,10 @@ def evaluate(documents: Sequence[Sequence[str]], max_df: int = 50) -> dict[str, 
     truth = set()
     for (a, b), shared in shared_shingles.items():
         # Jaccard >= t needs shared >= t * |A u B| >= t * max(|A|, |B|): a cheap filter before the exact value.
-        if shared >= minhash.THRESHOLD * max(len(sets[a]), len(sets[b])) * 0.9 and \
-                minhash.jaccard(sets[a], sets[b]) >= minhash.THRESHOLD:
+        if (
+            shared >= minhash.THRESHOLD * max(len(sets[a]), len(sets[b])) * 0.9
+            and minhash.jaccard(sets[a], sets[b]) >= minhash.THRESHOLD
+        ):
             truth.add((a, b))
 
     bands: dict[str, list[int]] = defaultdict(list)
@@ -75,16 +77,26 @@ def evaluate(documents: Sequence[Sequence[str]], max_df: int = 50) -> dict[str, 
 
     return {
         "articles": len(documents),
-        "parameters": {"shingle_words": minhash.SHINGLE_WORDS, "threshold": minhash.THRESHOLD,
-                       "bands": minhash.BANDS, "rows": minhash.ROWS, "min_shared_bands": minhash.MIN_SHARED_BANDS},
+        "parameters": {
+            "shingle_words": minhash.SHINGLE_WORDS,
+            "threshold": minhash.THRESHOLD,
+            "bands": minhash.BANDS,
+            "rows": minhash.ROWS,
+            "min_shared_bands": minhash.MIN_SHARED_BANDS,
+        },
         "true_pairs": len(truth),
-        "articles_with_a_near_copy": {"exact": with_copy(truth), "detected": with_copy(chosen),
-                                      "exact_share": round(with_copy(truth) / max(1, len(documents)), 4)},
+        "articles_with_a_near_copy": {
+            "exact": with_copy(truth),
+            "detected": with_copy(chosen),
+            "exact_share": round(with_copy(truth) / max(1, len(documents)), 4),
+        },
         "detector": _scores(chosen, truth),
         "rules": {name: _scores(pairs, truth) for name, pairs in rules.items()},
         "shingles_left_out_of_ground_truth_index": {"max_df": max_df, "shingles": common, "of": len(postings)},
-        "seconds": {"shingles_and_signatures": round(hashed - started, 2),
-                    "signature_ms_per_article": round((hashed - started) / max(1, len(documents)) * 1000, 3),
-                    "total": round(time.perf_counter() - started, 2)},
+        "seconds": {
+            "shingles_and_signatures": round(hashed - started, 2),
+            "signature_ms_per_article": round((hashed - started) / max(1, len(documents)) * 1000, 3),
+            "total": round(time.perf_counter() - started, 2),
+        },
         "mean_shingles": round(float(np.mean([len(s) for s in sets])) if sets else 0.0, 1),
     }

@@ -37,8 +37,12 @@ def internal_topic(settings: Settings, name: str) -> str:
 
 def stories_topics(settings: Settings) -> list[str]:
     """Every topic the stage reads or writes, but the changelogs (Faust creates those, compacted)."""
-    return [settings.enriched_topic, settings.stories_topic, settings.trending_topic,
-            *(internal_topic(settings, name) for name in INTERNAL_TOPICS)]
+    return [
+        settings.enriched_topic,
+        settings.stories_topic,
+        settings.trending_topic,
+        *(internal_topic(settings, name) for name in INTERNAL_TOPICS),
+    ]
 
 
 def partition_of(key: str, partitions: int) -> int:
@@ -94,8 +98,14 @@ class Article:
         return cls(record["id"], record["source"], event_time(record), bands, entities)
 
     def to_message(self) -> dict[str, Any]:
-        return {"kind": "article", "id": self.id, "source": self.source, "t": self.t, "bands": self.bands,
-                "entities": self.entities}
+        return {
+            "kind": "article",
+            "id": self.id,
+            "source": self.source,
+            "t": self.t,
+            "bands": self.bands,
+            "entities": self.entities,
+        }
 
     @classmethod
     def from_message(cls, message: Mapping[str, Any]) -> Article:
@@ -109,8 +119,7 @@ def add_to_band(entries: list[dict[str, Any]], article: Mapping[str, Any], horiz
     kept = [e for e in entries if e["t"] >= newest - horizon_s]
     changed = len(kept) != len(entries)
     if article["t"] >= newest - horizon_s and not any(e["id"] == article["id"] for e in kept):
-        kept.append({"id": article["id"], "t": article["t"], "source": article["source"], "story": None,
-                     "first": None})
+        kept.append({"id": article["id"], "t": article["t"], "source": article["source"], "story": None, "first": None})
         changed = True
     return kept, changed
 
@@ -123,8 +132,11 @@ class Story:
     first_t: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "duplicate_of": self.duplicate_of,
-                "first_seen": {"source": self.first_source, "time": moment(self.first_t)}}
+        return {
+            "id": self.id,
+            "duplicate_of": self.duplicate_of,
+            "first_seen": {"source": self.first_source, "time": moment(self.first_t)},
+        }
 
 
 def merge_hits(answers: Iterable[list[dict[str, Any]]]) -> dict[str, dict[str, Any]]:
@@ -147,8 +159,11 @@ def decide(article: Article, candidates: Mapping[str, Mapping[str, Any]]) -> Sto
 
     Only candidates before the article count, so the decision does not depend on which articles arrived
     first; a candidate's story is known once its own decision reached the band keys, else it is its own id."""
-    earlier = [c for c in candidates.values()
-               if minhash.is_near_copy(c["shared"]) and (c["t"], c["id"]) < (article.t, article.id)]
+    earlier = [
+        c
+        for c in candidates.values()
+        if minhash.is_near_copy(c["shared"]) and (c["t"], c["id"]) < (article.t, article.id)
+    ]
     if not earlier:
         return Story(article.id, None, article.source, article.t)
     first = min(earlier, key=lambda c: (c["t"], c["id"]))

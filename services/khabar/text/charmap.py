@@ -115,7 +115,8 @@ def letter_kind(c: str) -> int:
 
 
 def _tables():
-    """Per BMP character: the chain's output (``LENGTH`` characters of ``FLAT`` from ``FIRST``), whether it may compose with the character before it (``RISK``) or
+    """Per BMP character: the chain's output (``LENGTH`` characters of ``FLAT`` from ``FIRST``), whether it may
+    compose with the character before it (``RISK``) or
     lets composition through (``ATTACHES``: combining marks and composable characters; a chunk that starts
     with any other character normalises on its own), and ``LETTER``: 1 for a letter, 3 for an Arabic one.
     ``CLASS``: the class of each output character.

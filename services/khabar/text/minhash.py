@@ -52,7 +52,7 @@ def shingles(tokens: Iterable[str], size: int = SHINGLE_WORDS) -> np.ndarray:
     combined = np.zeros(count, dtype=np.uint64)
     with np.errstate(over="ignore"):  # polynomial hash mod 2^64
         for offset in range(width):
-            combined = combined * _SHINGLE_BASE + word_hashes[offset:offset + count] + np.uint64(1)
+            combined = combined * _SHINGLE_BASE + word_hashes[offset : offset + count] + np.uint64(1)
     return np.unique(combined >> np.uint64(32))
 
 

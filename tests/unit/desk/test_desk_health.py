@@ -36,8 +36,13 @@ def test_rates_between_scrapes_summed_over_workers_and_a_worker_down():
     now[0] = 5.0
     rows = [health.update("http://a/metrics", page(60, 48, 6)), health.update("http://b/metrics", page(5, 5, 0))]
     report = health.report(rows)
-    assert (report["up"], report["rate_in"], report["rate_out"], report["rate_dead"], report["lag"]) == \
-        (2, 11.0, 9.0, 1.0, 20)
+    assert (report["up"], report["rate_in"], report["rate_out"], report["rate_dead"], report["lag"]) == (
+        2,
+        11.0,
+        9.0,
+        1.0,
+        20,
+    )
     down = health.report([rows[0], health.update("http://b/metrics", None, "ClientConnectorError")])
     assert (down["up"], down["rate_in"], down["lag"]) == (1, 10.0, 10)
     assert down["workers"][1] == {"url": "http://b/metrics", "up": False, "error": "ClientConnectorError"}

@@ -12,9 +12,15 @@ from khabar.config import Settings
 from khabar.desk.server import Desk
 
 SETTINGS = Settings.from_env({}, enriched_topic="enriched", deadletter_topic="dead")
-RECORD = {"id": "a1", "title": "<b>عنوان</b>", "text": "<b>عنوان</b>\n\nنص", "enriched_at": None,
-          "structure": {"paragraphs": [{"start": 0, "end": 12}, {"start": 14, "end": 16}], "removed": []},
-          "mentions": [], "entities": []}
+RECORD = {
+    "id": "a1",
+    "title": "<b>عنوان</b>",
+    "text": "<b>عنوان</b>\n\nنص",
+    "enriched_at": None,
+    "structure": {"paragraphs": [{"start": 0, "end": 12}, {"start": 14, "end": 16}], "removed": []},
+    "mentions": [],
+    "entities": [],
+}
 
 
 async def _with_client(check) -> None:

@@ -5,11 +5,24 @@ from __future__ import annotations
 from khabar.desk.state import DeskState
 
 
-def article(article_id: str, entities: list[dict], at: str = "2026-01-01T12:00:00.000Z", story: str | None = None,
-            text: str = "خبر") -> dict:
-    record = {"id": article_id, "title": "", "text": text, "enriched_at": at, "source": "test", "url": None,
-              "structure": {"paragraphs": [{"start": 0, "end": len(text)}], "removed": []},
-              "mentions": [], "entities": entities}
+def article(
+    article_id: str,
+    entities: list[dict],
+    at: str = "2026-01-01T12:00:00.000Z",
+    story: str | None = None,
+    text: str = "خبر",
+) -> dict:
+    record = {
+        "id": article_id,
+        "title": "",
+        "text": text,
+        "enriched_at": at,
+        "source": "test",
+        "url": None,
+        "structure": {"paragraphs": [{"start": 0, "end": len(text)}], "removed": []},
+        "mentions": [],
+        "entities": entities,
+    }
     if story:
         record["story"] = {"id": story, "duplicate_of": None, "first_seen": None}
     return record
@@ -57,8 +70,11 @@ def test_one_canonical_id_is_one_entity_across_spellings():
 def test_places_by_country_when_resolved_and_by_name_when_not():
     state = DeskState()
     lb = {"country": "LB", "feature": "city", "geonames_id": 276781}
-    state.add_enriched(article("a", [entity("بيروت", "LOC", geo=lb), entity("لبنان", "LOC", geo={"country": "LB",
-                                                                                            "feature": "country"})]))
+    state.add_enriched(
+        article(
+            "a", [entity("بيروت", "LOC", geo=lb), entity("لبنان", "LOC", geo={"country": "LB", "feature": "country"})]
+        )
+    )
     state.add_enriched(article("b", [entity("بيروت", "LOC", geo=lb), entity("بونجسان", "LOC")]))
     places = state.places()
     assert places["countries"] == [{"country": "LB", "name": "لبنان", "articles": 2, "places": ["بيروت"]}]

@@ -24,14 +24,22 @@ def test_a_slot_is_held_while_its_process_lives_and_comes_back_with_the_same_tok
 
 
 def test_a_killed_process_frees_its_slot(tmp_path):
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import sys, time
         from pathlib import Path
         from khabar.enricher.batches import WorkerSlot
         slot = WorkerSlot(Path({str(tmp_path)!r}))
         print(slot.token, flush=True)
         time.sleep(60)
-    """)], stdout=subprocess.PIPE, text=True)
+    """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         token = holder.stdout.readline().strip()
         beside = WorkerSlot(tmp_path)

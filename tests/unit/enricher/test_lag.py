@@ -48,8 +48,11 @@ class FakeAdmin:
         if FakeAdmin.error:
             raise FakeAdmin.error
         assert group_id == "group" and {tp.topic for tp in partitions} == {TOPIC}
-        return {tp: OffsetAndMetadata(FakeAdmin.committed[tp.partition], "")
-                for tp in partitions if tp.partition in FakeAdmin.committed}
+        return {
+            tp: OffsetAndMetadata(FakeAdmin.committed[tp.partition], "")
+            for tp in partitions
+            if tp.partition in FakeAdmin.committed
+        }
 
 
 @pytest.fixture

@@ -28,9 +28,12 @@ def test_alike_lines_pass_once_per_window_and_say_how_many_were_held_back():
 
 def test_different_lines_levels_and_loggers_are_not_alike():
     repeats = RepeatFilter(window=30, clock=lambda: 0.0)
-    lines = [record("Unable to update metadata from [1]"), record("Group Coordinator Request failed"),
-             record("Unable to update metadata from [1]", level=logging.WARNING),
-             record("Unable to update metadata from [1]", name="aiokafka.cluster")]
+    lines = [
+        record("Unable to update metadata from [1]"),
+        record("Group Coordinator Request failed"),
+        record("Unable to update metadata from [1]", level=logging.WARNING),
+        record("Unable to update metadata from [1]", name="aiokafka.cluster"),
+    ]
     assert all(repeats.filter(line) for line in lines)
     assert not repeats.filter(record("Unable to update metadata from [2]"))
 

@@ -6,7 +6,9 @@ import base64
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from khabar import schemas
 from khabar.config import Settings
@@ -51,18 +53,26 @@ def test_a_good_article_is_enriched_and_valid(processor):
     assert "ماكرون" in tokens["norm"] and "بيروت" in tokens["norm"]
 
 
-@pytest.mark.parametrize(("value", "reason", "stage"), [
-    (None, "null_value", "decode"),
-    (b"\xff\xfe", "not_utf8", "decode"),
-    (b"{", "not_json", "decode"),
-    (b'"a string"', "invalid_raw", "validate_input"),
-    (b"x" * 60_000, "too_large", "decode"),
-])
+@pytest.mark.parametrize(
+    ("value", "reason", "stage"),
+    [
+        (None, "null_value", "decode"),
+        (b"\xff\xfe", "not_utf8", "decode"),
+        (b"{", "not_json", "decode"),
+        (b'"a string"', "invalid_raw", "validate_input"),
+        (b"x" * 60_000, "too_large", "decode"),
+    ],
+)
 def test_undecodable_messages(processor, value, reason, stage):
     record = dead_letter(processor.process(value, ORIGIN))
     assert (record["error"]["reason"], record["error"]["stage"]) == (reason, stage)
-    assert record["source"] == {"topic": "articles.raw", "partition": 1, "offset": 42, "key": "key-1",
-                                "timestamp": "2023-11-14T22:13:20.000Z"}
+    assert record["source"] == {
+        "topic": "articles.raw",
+        "partition": 1,
+        "offset": 42,
+        "key": "key-1",
+        "timestamp": "2023-11-14T22:13:20.000Z",
+    }
 
 
 def test_original_bytes_are_kept_base64_when_not_utf8(processor):
@@ -88,8 +98,12 @@ def test_a_failing_stage_costs_one_message_not_the_worker(processor, monkeypatch
 
     monkeypatch.setattr(processor.pipeline, "analyse", explode)
     record = dead_letter(processor.process(schemas.encode(good()), ORIGIN))
-    assert record["error"] == {"reason": "enrich_failed", "class": "RuntimeError", "message": "tagger crashed",
-                               "stage": "enrich"}
+    assert record["error"] == {
+        "reason": "enrich_failed",
+        "class": "RuntimeError",
+        "message": "tagger crashed",
+        "stage": "enrich",
+    }
 
 
 json_values = st.recursive(
@@ -98,15 +112,23 @@ json_values = st.recursive(
     max_leaves=20,
 )
 # Raw-shaped records with arbitrary field values reach deeper stages than arbitrary JSON does.
-raw_shaped = st.fixed_dictionaries({
-    "schema_version": st.just(1), "id": st.from_regex(r"\A[0-9a-f]{16}\Z"), "source": st.text(min_size=1, max_size=20),
-    "url": st.none() | st.text(max_size=30), "title": st.text(max_size=50), "body": st.text(min_size=1, max_size=400),
-    "produced_at": st.just("2026-01-01T00:00:00.000Z"),
-})
+raw_shaped = st.fixed_dictionaries(
+    {
+        "schema_version": st.just(1),
+        "id": st.from_regex(r"\A[0-9a-f]{16}\Z"),
+        "source": st.text(min_size=1, max_size=20),
+        "url": st.none() | st.text(max_size=30),
+        "title": st.text(max_size=50),
+        "body": st.text(min_size=1, max_size=400),
+        "produced_at": st.just("2026-01-01T00:00:00.000Z"),
+    }
+)
 
 
 @hypothesis_settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(value=st.binary(max_size=300) | json_values.map(lambda v: json.dumps(v).encode()) | raw_shaped.map(schemas.encode))
+@given(
+    value=st.binary(max_size=300) | json_values.map(lambda v: json.dumps(v).encode()) | raw_shaped.map(schemas.encode)
+)
 def test_fuzz_any_bytes_give_a_valid_outcome_and_never_raise(processor, value):
     outcome = processor.process(value, ORIGIN)
     record = json.loads(outcome.value)

@@ -34,12 +34,21 @@ def test_every_record_the_raw_schema_accepts_is_enriched(processor, record):
     assert outcome.enriched, json.loads(outcome.value)["error"]
     enriched = json.loads(outcome.value)
     assert (enriched["id"], enriched["url"], enriched["published"]) == (
-        record["id"], record.get("url"), record.get("published"))
+        record["id"],
+        record.get("url"),
+        record.get("published"),
+    )
 
 
 def test_a_record_without_its_optional_fields_is_enriched(processor):
-    record = {"schema_version": 1, "id": "0123456789abcdef", "source": "plain-client", "title": "",
-              "body": "وصل الرئيس إلى بيروت.", "produced_at": "2026-01-01T00:00:00.000Z"}
+    record = {
+        "schema_version": 1,
+        "id": "0123456789abcdef",
+        "source": "plain-client",
+        "title": "",
+        "body": "وصل الرئيس إلى بيروت.",
+        "produced_at": "2026-01-01T00:00:00.000Z",
+    }
     outcome = processor.process(schemas.encode(record), ORIGIN)
     assert outcome.enriched, json.loads(outcome.value)["error"]
     assert json.loads(outcome.value)["url"] is None

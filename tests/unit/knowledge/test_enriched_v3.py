@@ -35,13 +35,20 @@ def test_the_seed_article_in_version_3(raw):
     assert by_name["فلاديمير بوتين"]["id"] == "pers:vladimir-putin"
     assert by_name["بيونج يانج"]["geo"]["geonames_id"] == 1871859
     assert by_name["كوريا الشمالية"]["geo"] | {"lat": 0, "lon": 0} == {
-        "geonames_id": 1873107, "lat": 0, "lon": 0, "country": "KP", "fips": "KN", "admin1": None, "feature": "country"}
+        "geonames_id": 1873107,
+        "lat": 0,
+        "lon": 0,
+        "country": "KP",
+        "fips": "KN",
+        "admin1": None,
+        "feature": "country",
+    }
     assert record["focus"]["country"] == "KP" and record["focus"]["city"]["latin"] == "Pyongyang"
     # Every mention of an entity carries its id; بوتين and فلاديمير بوتين are one.
     ids = {m["id"] for m in record["mentions"] if "بوتين" in m["text"]}
     assert ids == {"pers:vladimir-putin"}
-    [gifts] = [q for q in record["quotes"] if record["text"][q["start"]:q["end"]].startswith("إنها هدايا")]
-    assert gifts["verb"] == "وأضاف" and record["text"][gifts["speaker"]["start"]:gifts["speaker"]["end"]] == "أوشاكوف"
+    [gifts] = [q for q in record["quotes"] if record["text"][q["start"] : q["end"]].startswith("إنها هدايا")]
+    assert gifts["verb"] == "وأضاف" and record["text"][gifts["speaker"]["start"] : gifts["speaker"]["end"]] == "أوشاكوف"
 
 
 def test_version_2_is_written_when_asked_and_validates_against_v2(raw):
@@ -65,8 +72,9 @@ def test_an_unsupported_version_fails_at_start(raw):
 
 def test_version_3_only_adds_to_version_2():
     # The files themselves: the compiled validators rewrite the loaded schemas' $refs in place.
-    v2, v3 = (json.loads((schemas.SCHEMA_DIR / f"enriched-article.v{v}.json").read_text(encoding="utf-8"))
-              for v in (2, 3))
+    v2, v3 = (
+        json.loads((schemas.SCHEMA_DIR / f"enriched-article.v{v}.json").read_text(encoding="utf-8")) for v in (2, 3)
+    )
     assert set(v2["required"]) <= set(v3["required"]) and set(v3["required"]) - set(v2["required"]) == NEW_FIELDS
     for name, definition in v2["properties"].items():
         if name in ("schema_version", "mentions", "entities"):

@@ -26,9 +26,9 @@ def geo_of(knowledge, text: str, names: list[str]) -> list[int | None]:
 
 
 def test_an_ambiguous_city_is_resolved_by_the_countries_the_article_names(knowledge):
-    assert geo_of(knowledge, "اشتباكات في طرابلس شمال لبنان", ["طرابلس", "لبنان"])[0] == 266826   # Tripoli LB
+    assert geo_of(knowledge, "اشتباكات في طرابلس شمال لبنان", ["طرابلس", "لبنان"])[0] == 266826  # Tripoli LB
     assert geo_of(knowledge, "اشتباكات في طرابلس عاصمة ليبيا", ["طرابلس", "ليبيا"])[0] == 2210247  # Tripoli LY
-    assert geo_of(knowledge, "غارات على صور في جنوب لبنان", ["صور", "لبنان"])[0] == 267008        # Tyre LB
+    assert geo_of(knowledge, "غارات على صور في جنوب لبنان", ["صور", "لبنان"])[0] == 267008  # Tyre LB
     assert geo_of(knowledge, "ميناء صور قرب مسقط في سلطنة عمان", ["صور", "مسقط", "سلطنة عمان"])[0] == 286245  # Sur OM
 
 
@@ -50,8 +50,15 @@ def test_an_unknown_place_gets_no_geo_and_a_name_id(knowledge):
 
 def test_geo_fields_of_a_city_and_a_country(knowledge):
     city, country = knowledge.annotate("", [], [place("بيونج يانج"), place("كوريا الشمالية")]).entities
-    assert city.geo == {"geonames_id": 1871859, "lat": pytest.approx(39.0339), "lon": pytest.approx(125.7543),
-                        "country": "KP", "fips": "KN", "admin1": "12", "feature": "city"}
+    assert city.geo == {
+        "geonames_id": 1871859,
+        "lat": pytest.approx(39.0339),
+        "lon": pytest.approx(125.7543),
+        "country": "KP",
+        "fips": "KN",
+        "admin1": "12",
+        "feature": "city",
+    }
     assert city.latin == {"text": "Pyongyang", "source": "geonames"} and city.id == "geonames:1871859"
     assert country.geo["feature"] == "country" and country.geo["country"] == "KP" and country.id == "geonames:1873107"
 
@@ -75,8 +82,11 @@ def test_no_latin_rather_than_a_guess(knowledge):
 def test_focus_is_the_most_mentioned_country_and_its_clear_city(knowledge):
     entities = [place("كوريا الشمالية", 5), place("بيونج يانج", 3), place("روسيا", 2), place("موسكو", 1)]
     assert knowledge.annotate("", [], entities).focus == {
-        "country": "KP", "id": "geonames:1873107", "latin": "North Korea",
-        "city": {"id": "geonames:1871859", "latin": "Pyongyang"}}
+        "country": "KP",
+        "id": "geonames:1873107",
+        "latin": "North Korea",
+        "city": {"id": "geonames:1871859", "latin": "Pyongyang"},
+    }
     assert knowledge.annotate("", [], [place("بونجسان")]).focus is None
 
 
@@ -90,15 +100,18 @@ def mention(text: str, surface: str, typ: str = "PERS", nth: int = 0) -> Mention
 def quotes_of(knowledge, text: str, mentions: list[Mention]) -> list[tuple[str, str | None, str | None]]:
     entities = [Entity(m.text, m.type, 1, m.start) for m in mentions]
     known = knowledge.annotate(text, mentions, entities)
-    return [(text[q["start"]:q["end"]], q["verb"], q["speaker"] and text[q["speaker"]["start"]:q["speaker"]["end"]])
-            for q in known.quotes]
+    return [
+        (text[q["start"] : q["end"]], q["verb"], q["speaker"] and text[q["speaker"]["start"] : q["speaker"]["end"]])
+        for q in known.quotes
+    ]
 
 
 def test_quotation_after_a_verb_and_its_speaker(knowledge):
     text = "وقال وزير الخارجية سيرغي لافروف: «لا بديل عن الحل السياسي». وأضاف: «سنواصل الحوار»."
     assert quotes_of(knowledge, text, [mention(text, "سيرغي لافروف")]) == [
         ("لا بديل عن الحل السياسي", "وقال", "سيرغي لافروف"),
-        ("سنواصل الحوار", "وأضاف", "سيرغي لافروف")]   # وأضاف names nobody: the last speaker goes on
+        ("سنواصل الحوار", "وأضاف", "سيرغي لافروف"),
+    ]  # وأضاف names nobody: the last speaker goes on
 
 
 def test_quotation_before_its_verb(knowledge):

@@ -43,7 +43,11 @@ def test_atom_and_rdf_feeds():
     <author><name>writer</name></author></entry></feed>"""
     [record] = parse_feed(atom, "https://a.example/atom")
     assert (record["source"], record["url"], record["body"], record["author"]) == (
-        "Atom News", "https://a.example/x", "text here", "writer")
+        "Atom News",
+        "https://a.example/x",
+        "text here",
+        "writer",
+    )
     rdf = b"""<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/">
     <channel><title>RDF News</title></channel>
     <item><title>t</title><link>https://r.example/1</link><description>body</description></item></rdf:RDF>"""

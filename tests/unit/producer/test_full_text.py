@@ -15,11 +15,13 @@ from khabar import schemas
 from khabar.producer.feeds import FeedPoller
 from khabar.producer.pages import ROBOTS_NAME, USER_AGENT, PageReader
 
-ARTICLE = ["وصل الرئيس الفرنسي إيمانويل ماكرون إلى بيروت صباح اليوم في زيارة رسمية يلتقي خلالها كبار المسؤولين "
-           "اللبنانيين لبحث الأزمة الاقتصادية التي تعصف بالبلاد منذ سنوات.",
-           "وقال مصدر في الرئاسة اللبنانية إن المحادثات ستتناول ملف الإصلاحات والمساعدات الدولية وإعادة إعمار مرفأ "
-           "بيروت الذي دمره انفجار ضخم.",
-           "ومن المقرر أن يزور ماكرون أيضا عددا من المناطق المتضررة ويلتقي ممثلين عن المجتمع المدني قبل أن يغادر."]
+ARTICLE = [
+    "وصل الرئيس الفرنسي إيمانويل ماكرون إلى بيروت صباح اليوم في زيارة رسمية يلتقي خلالها كبار المسؤولين "
+    "اللبنانيين لبحث الأزمة الاقتصادية التي تعصف بالبلاد منذ سنوات.",
+    "وقال مصدر في الرئاسة اللبنانية إن المحادثات ستتناول ملف الإصلاحات والمساعدات الدولية وإعادة إعمار مرفأ "
+    "بيروت الذي دمره انفجار ضخم.",
+    "ومن المقرر أن يزور ماكرون أيضا عددا من المناطق المتضررة ويلتقي ممثلين عن المجتمع المدني قبل أن يغادر.",
+]
 NAVIGATION, COMMENT, FOOTER = "الرئيسية", "زيارة لا تقدم ولا تؤخر", "جميع الحقوق محفوظة"
 PAGE = f"""<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8"><title>ماكرون في بيروت</title></head>
 <body><header><nav><ul><li><a href="/">{NAVIGATION}</a></li><li><a href="/sport">رياضة</a></li>
@@ -31,13 +33,17 @@ PAGE = f"""<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8">
 NO_ARTICLE = f"""<html><body><nav><a href="/">{NAVIGATION}</a></nav></body></html>"""
 ROBOTS = f"User-agent: {ROBOTS_NAME}\nDisallow: /private/\n"
 ITEM = "<item><title>{title}</title><link>{base}{path}</link><description>ملخص الخبر {n}</description></item>"
-ITEMS = [("ماكرون في بيروت", "/news/1"), ("خبر محجوب", "/private/2"), ("خبر ضائع", "/missing/3"),
-         ("صفحة بلا مقال", "/empty/4"), ("صفحة بطيئة", "/slow/5")]
+ITEMS = [
+    ("ماكرون في بيروت", "/news/1"),
+    ("خبر محجوب", "/private/2"),
+    ("خبر ضائع", "/missing/3"),
+    ("صفحة بلا مقال", "/empty/4"),
+    ("صفحة بطيئة", "/slow/5"),
+]
 
 
 def feed(base: str) -> bytes:
-    items = "".join(ITEM.format(title=title, base=base, path=path, n=n)
-                    for n, (title, path) in enumerate(ITEMS, 1))
+    items = "".join(ITEM.format(title=title, base=base, path=path, n=n) for n, (title, path) in enumerate(ITEMS, 1))
     return f"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>وكالة الاختبار</title>
 {items}</channel></rss>""".encode()
 
@@ -55,8 +61,14 @@ class Site(http.server.ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.requests: list[tuple[str, str, float]] = []  # path, User-Agent, when
         self.base = f"http://127.0.0.1:{self.server_port}"
-        self.pages = {"/feed.xml": feed(self.base), "/malformed.xml": MALFORMED, "/robots.txt": ROBOTS.encode(),
-                      "/news/1": PAGE.encode(), "/private/2": PAGE.encode(), "/empty/4": NO_ARTICLE.encode()}
+        self.pages = {
+            "/feed.xml": feed(self.base),
+            "/malformed.xml": MALFORMED,
+            "/robots.txt": ROBOTS.encode(),
+            "/news/1": PAGE.encode(),
+            "/private/2": PAGE.encode(),
+            "/empty/4": NO_ARTICLE.encode(),
+        }
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -93,7 +105,8 @@ def test_a_malformed_feed_is_read_as_far_as_it_goes(site, tmp_path):
     records = FeedPoller([url], tmp_path).poll(url)
     assert [(r["title"], r["url"], r["body"]) for r in records] == [
         ("خبر أول & ثان", "https://news.example/1", "نص الخبر الأول"),
-        ("خبر ثالث", "https://news.example/3", "نص الخبر الثالث")]
+        ("خبر ثالث", "https://news.example/3", "نص الخبر الثالث"),
+    ]
     assert records[0]["source"].startswith("وكالة")
     for record in records:
         schemas.validate(schemas.RAW, record)
@@ -120,4 +133,3 @@ def test_full_text_takes_the_article_from_each_page_politely_else_keeps_the_feed
     assert {agent for _, agent, _ in site.requests} == {USER_AGENT}
     page_times = [when for path, _, when in site.requests if path != "/feed.xml"]
     assert min(later - earlier for earlier, later in zip(page_times, page_times[1:], strict=False)) >= 0.2
-

@@ -35,8 +35,17 @@ def test_ids_are_stable_across_reads_and_differ_by_content(tmp_path):
 
 
 def test_json_jsonl_and_zip_feeds(tmp_path):
-    items = [{"source": "okaz", "url": f"http://okaz.test/{n}", "title": f"خبر {n}", "content": BODY,
-              "author": "", "date_extracted": "2015-07-21 01:02:03"} for n in range(3)]
+    items = [
+        {
+            "source": "okaz",
+            "url": f"http://okaz.test/{n}",
+            "title": f"خبر {n}",
+            "content": BODY,
+            "author": "",
+            "date_extracted": "2015-07-21 01:02:03",
+        }
+        for n in range(3)
+    ]
     (tmp_path / "feed.json").write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
     (tmp_path / "feed.jsonl").write_text("\n".join(json.dumps(i, ensure_ascii=False) for i in items), encoding="utf-8")
     with zipfile.ZipFile(tmp_path / "day.zip", "w") as archive:
@@ -44,17 +53,21 @@ def test_json_jsonl_and_zip_feeds(tmp_path):
     for name in ("feed.json", "feed.jsonl", "day.zip"):
         records = list(read_paths([tmp_path / name]))
         assert [r["url"] for r in records] == [i["url"] for i in items], name
-        assert all(r["source"] == "okaz" and r["published"] == "2015-07-21 01:02:03" and r["author"] is None
-                   for r in records)
+        assert all(
+            r["source"] == "okaz" and r["published"] == "2015-07-21 01:02:03" and r["author"] is None for r in records
+        )
 
 
-@pytest.mark.parametrize(("name", "content", "reason"), [
-    ("broken.json", b'{"title": ', "not JSON"),
-    ("latin1.txt", "عنوان".encode("utf-8") + b"\n\xff\xfe", "not UTF-8"),
-    ("numbers.json", b"[1, 2]", "expected a JSON object"),
-    ("nobody.json", json.dumps({"title": "x", "content": "  "}).encode(), "no article text"),
-    ("notes.csv", b"a,b", "unsupported file type .csv"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("broken.json", b'{"title": ', "not JSON"),
+        ("latin1.txt", "عنوان".encode() + b"\n\xff\xfe", "not UTF-8"),
+        ("numbers.json", b"[1, 2]", "expected a JSON object"),
+        ("nobody.json", json.dumps({"title": "x", "content": "  "}).encode(), "no article text"),
+        ("notes.csv", b"a,b", "unsupported file type .csv"),
+    ],
+)
 def test_bad_inputs_name_the_file_and_the_reason(tmp_path, name, content, reason):
     (tmp_path / name).write_bytes(content)
     problem = next(iter(read_paths([tmp_path / name])))
@@ -101,7 +114,10 @@ def test_a_feed_on_stdin_gives_each_line_as_it_comes_and_names_bad_lines(monkeyp
     record, *problems = read_paths(["-"])
     assert record["body"] == BODY and record["url"] == good["url"]
     assert [(p.origin, p.reason.split(" ")[0]) for p in problems] == [
-        ("stdin:3", "not"), ("stdin:4", "not"), ("stdin:5", "expected")]
+        ("stdin:3", "not"),
+        ("stdin:4", "not"),
+        ("stdin:5", "expected"),
+    ]
     assert "JSON" in problems[0].reason and "UTF-8" in problems[1].reason
 
 

@@ -71,7 +71,13 @@ def test_burst_is_measured_against_the_entity_baseline():
 
 def test_merge_window_keeps_the_larger_figure_and_the_top():
     held = {"a": {"key": "a", "articles": 5, "mentions": 5}}
-    merged = logic.merge_window(held, [{"key": "a", "articles": 3, "mentions": 3},
-                                       {"key": "b", "articles": 4, "mentions": 9},
-                                       {"key": "c", "articles": 1, "mentions": 1}], keep=2)
+    merged = logic.merge_window(
+        held,
+        [
+            {"key": "a", "articles": 3, "mentions": 3},
+            {"key": "b", "articles": 4, "mentions": 9},
+            {"key": "c", "articles": 1, "mentions": 1},
+        ],
+        keep=2,
+    )
     assert list(merged) == ["a", "b"] and merged["a"]["articles"] == 5

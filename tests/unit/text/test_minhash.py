@@ -25,12 +25,19 @@ def test_shingles_skip_punctuation_and_keep_short_texts():
 def test_signatures_are_the_same_in_another_process():
     tokens = text(1)
     here = minhash.MinHasher().keys_of(tokens)
-    code = ("import sys, json; from khabar.text import minhash; "
-            "print(json.dumps(minhash.MinHasher().keys_of(json.loads(sys.argv[1]))))")
+    code = (
+        "import sys, json; from khabar.text import minhash; "
+        "print(json.dumps(minhash.MinHasher().keys_of(json.loads(sys.argv[1]))))"
+    )
     import json
 
-    there = subprocess.run([sys.executable, "-c", code, json.dumps(tokens)], capture_output=True, text=True,
-                           check=True, env={"PYTHONHASHSEED": "12345", **__import__("os").environ}).stdout
+    there = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(tokens)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONHASHSEED": "12345", **__import__("os").environ},
+    ).stdout
     assert json.loads(there) == here
 
 

@@ -4,6 +4,7 @@ the article's focus, and its quotations with their speakers.
 Pure: a lookup table built offline (`khabar build-knowledge`, see build.py) and the article's own text and
 entities; nothing here imports the rest of khabar.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -45,7 +46,7 @@ class MentionLike(Protocol):
 @dataclass
 class EntityKnowledge:
     id: str
-    latin: dict | None   # {"text": ..., "source": ...}
+    latin: dict | None  # {"text": ..., "source": ...}
     geo: dict | None
 
     def fields(self) -> dict:
@@ -60,8 +61,8 @@ class EntityKnowledge:
 
 @dataclass
 class ArticleKnowledge:
-    entities: list[EntityKnowledge]       # one per entity, in the entities' order
-    mention_ids: list[str | None]         # the entity id of each mention
+    entities: list[EntityKnowledge]  # one per entity, in the entities' order
+    mention_ids: list[str | None]  # the entity id of each mention
     focus: dict | None
     quotes: list[dict]
 
@@ -80,13 +81,19 @@ class Knowledge:
     @classmethod
     def load(cls, path: Path = TABLE) -> Knowledge:
         if not path.exists():
-            raise FileNotFoundError(f"no knowledge table at {path}: "
-                                    "run `uv run --group ner-train khabar build-knowledge`")
+            raise FileNotFoundError(
+                f"no knowledge table at {path}: run `uv run --group ner-train khabar build-knowledge`"
+            )
         with gzip.open(path, "rt", encoding="utf-8") as f:
             return cls(json.load(f))
 
-    def annotate(self, text: str, mentions: Sequence[MentionLike], entities: Sequence[EntityLike],
-                 words: Sequence[str] | None = None) -> ArticleKnowledge:
+    def annotate(
+        self,
+        text: str,
+        mentions: Sequence[MentionLike],
+        entities: Sequence[EntityLike],
+        words: Sequence[str] | None = None,
+    ) -> ArticleKnowledge:
         """words: the search forms of the article's tokens, if at hand (saves reading the text for adjectives)."""
         places = [i for i, e in enumerate(entities) if e.type == "LOC"]
         found_places = self.gazetteer.resolve([entities[i].name for i in places], text, words)
@@ -109,8 +116,11 @@ class Knowledge:
 
     def _entity(self, entity: EntityLike, place: Place | None) -> EntityKnowledge:
         if place is not None:
-            return EntityKnowledge(f"geonames:{place.geonames_id}", {"text": place.name, "source": "geonames"},
-                                   place.to_geo(self.gazetteer.fips.get(place.country, "")))
+            return EntityKnowledge(
+                f"geonames:{place.geonames_id}",
+                {"text": place.name, "source": "geonames"},
+                place.to_geo(self.gazetteer.fips.get(place.country, "")),
+            )
         spelled = self.romaniser.spell(entity.name, entity.type)
         latin = {"text": spelled[0], "source": spelled[1]} if spelled else None
         kind = entity.type.lower()
@@ -121,8 +131,9 @@ class Knowledge:
         return EntityKnowledge(f"{kind}:{canonical.replace(' ', '_')}", latin, None)
 
     @staticmethod
-    def _mention_ids(mentions: Sequence[MentionLike], entities: Sequence[EntityLike],
-                     known: list[EntityKnowledge]) -> list[str | None]:
+    def _mention_ids(
+        mentions: Sequence[MentionLike], entities: Sequence[EntityLike], known: list[EntityKnowledge]
+    ) -> list[str | None]:
         by_key: dict[tuple[str, str], str] = {}
         by_name: dict[str, list[str]] = defaultdict(list)
         for entity, info in zip(entities, known, strict=True):
@@ -143,8 +154,12 @@ class Knowledge:
         if main is None:
             return None
         country, city = main
-        return {"country": country.country, "id": f"geonames:{country.geonames_id}", "latin": country.name,
-                "city": {"id": f"geonames:{city.geonames_id}", "latin": city.name} if city else None}
+        return {
+            "country": country.country,
+            "id": f"geonames:{country.geonames_id}",
+            "latin": country.name,
+            "city": {"id": f"geonames:{city.geonames_id}", "latin": city.name} if city else None,
+        }
 
 
 @cache

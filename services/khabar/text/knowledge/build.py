@@ -3,6 +3,7 @@
 Deterministic: the same package versions give the same bytes. Run with the packages of the ner-train group:
 `uv run --group ner-train khabar build-knowledge`. Sources and licences are credited in NOTICE.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -66,8 +67,16 @@ def _curated() -> list[tuple[str, str, str]]:
 
 def _city_row(city: dict) -> list:
     prominence = math.log10(city["population"] + 1) + 1.5 * math.log10(1 + len(city.get("alternatenames", ())))
-    return [city["geonameid"], city["name"], city["countrycode"], city["admin1code"] or None, "city",
-            round(city["latitude"], 4), round(city["longitude"], 4), round(prominence, 2)]
+    return [
+        city["geonameid"],
+        city["name"],
+        city["countrycode"],
+        city["admin1code"] or None,
+        "city",
+        round(city["latitude"], 4),
+        round(city["longitude"], 4),
+        round(prominence, 2),
+    ]
 
 
 def build_places(curated: list[tuple[str, str, str]]) -> dict:
@@ -88,8 +97,9 @@ def build_places(curated: list[tuple[str, str, str]]) -> dict:
     fips: dict[str, str] = {}
     for iso, info in sorted(countries.items()):
         # A country's point is its capital's (GeoNames country info has no coordinates).
-        capital = max((c for c in by_country[iso] if c["name"] == info["capital"]),
-                      key=lambda c: c["population"], default=None)
+        capital = max(
+            (c for c in by_country[iso] if c["name"] == info["capital"]), key=lambda c: c["population"], default=None
+        )
         lat, lon = (round(capital["latitude"], 4), round(capital["longitude"], 4)) if capital else (None, None)
         country_row[iso] = len(rows)
         rows.append([info["geonameid"], info["name"], iso, None, "country", lat, lon, None])
@@ -141,8 +151,12 @@ def build_places(curated: list[tuple[str, str, str]]) -> dict:
         for field, form in entry.items():
             if field not in ("en", "ar") and form and _arabic(form):
                 nationalities.setdefault(lookup_key(form), iso)
-    return {"rows": rows, "names": {k: sorted(v) for k, v in sorted(names.items())}, "fips": fips,
-            "nationalities": dict(sorted(nationalities.items()))}
+    return {
+        "rows": rows,
+        "names": {k: sorted(v) for k, v in sorted(names.items())},
+        "fips": fips,
+        "nationalities": dict(sorted(nationalities.items())),
+    }
 
 
 def build_latin(curated: list[tuple[str, str, str]]) -> dict:
@@ -153,8 +167,8 @@ def build_latin(curated: list[tuple[str, str, str]]) -> dict:
     skip = ",".join(f"'{c}'" for c in _SKIP_COUNTRIES)
     counts: dict[str, Counter] = defaultdict(Counter)
     for arabic, latin, count in db.execute(
-            f"SELECT arabic_key, latin, count FROM full_names WHERE country NOT IN ({skip}) "
-            "AND latin_lang IN ('en', '')"):
+        f"SELECT arabic_key, latin, count FROM full_names WHERE country NOT IN ({skip}) AND latin_lang IN ('en', '')"
+    ):
         if _arabic(arabic) and " " in arabic.strip():  # a one-word "full name" is a name part (بوتين -> Boutine)
             counts[lookup_key(arabic)][latin] += count
     for k, latins in counts.items():
@@ -182,10 +196,14 @@ def build_latin(curated: list[tuple[str, str, str]]) -> dict:
                 table[k] = [value, "khabar"]
                 if kind == "person" and " " in k:
                     famous[k.split()[-1]].add(k)
-    surnames = {last: next(iter(ks)) for last, ks in famous.items()
-                if len(ks) == 1 and len(last) >= 4 and last not in given}
-    return {"person": dict(sorted(full.items())), "org": dict(sorted(orgs.items())),
-            "surnames": dict(sorted(surnames.items()))}
+    surnames = {
+        last: next(iter(ks)) for last, ks in famous.items() if len(ks) == 1 and len(last) >= 4 and last not in given
+    }
+    return {
+        "person": dict(sorted(full.items())),
+        "org": dict(sorted(orgs.items())),
+        "surnames": dict(sorted(surnames.items())),
+    }
 
 
 def versions() -> dict[str, str]:
@@ -201,6 +219,12 @@ def build(path: Path = TABLE) -> dict:
     data = json.dumps(table, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
     with open(path, "wb") as out, gzip.GzipFile(fileobj=out, mode="wb", mtime=0, compresslevel=9) as gz:
         gz.write(data)
-    return {"path": str(path), "bytes": path.stat().st_size, "places": len(table["places"]["rows"]),
-            "place_names": len(table["places"]["names"]), "persons": len(table["latin"]["person"]),
-            "orgs": len(table["latin"]["org"]), "surnames": len(table["latin"]["surnames"])}
+    return {
+        "path": str(path),
+        "bytes": path.stat().st_size,
+        "places": len(table["places"]["rows"]),
+        "place_names": len(table["places"]["names"]),
+        "persons": len(table["latin"]["person"]),
+        "orgs": len(table["latin"]["org"]),
+        "surnames": len(table["latin"]["surnames"]),
+    }

@@ -7,6 +7,7 @@ Every occurrence of a place's surface as a word in the text is one place mention
 occurrence; a quotation is exact when a found quotation's span is its text, and its speaker right when the found
 speaker's entity is named by it, or by a whole-word part of it, or the other way round.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,16 +32,25 @@ class Score:
     def report(self) -> dict:
         c = self.counts
         return {
-            "places": {"mentions": c["place"], "resolved": self.ratio("place_resolved", "place"),
-                       "country_right_among_resolved": self.ratio("place_country", "place_resolved"),
-                       "geonames_id_right_among_resolved": self.ratio("place_id", "place_resolved"),
-                       "tagged_as_entity": self.ratio("place_tagged", "place")},
-            "latin": {"names": c["name"], "given": self.ratio("name_given", "name"),
-                      "right_where_given": self.ratio("name_right", "name_given")},
-            "quotes": {"quotes": c["quote"], "span_exact": self.ratio("quote_exact", "quote"),
-                       "speaker_right": self.ratio("quote_speaker", "quote"),
-                       "speaker_right_among_exact": self.ratio("quote_speaker_exact", "quote_exact"),
-                       "found_not_in_set": c["quote_extra"]},
+            "places": {
+                "mentions": c["place"],
+                "resolved": self.ratio("place_resolved", "place"),
+                "country_right_among_resolved": self.ratio("place_country", "place_resolved"),
+                "geonames_id_right_among_resolved": self.ratio("place_id", "place_resolved"),
+                "tagged_as_entity": self.ratio("place_tagged", "place"),
+            },
+            "latin": {
+                "names": c["name"],
+                "given": self.ratio("name_given", "name"),
+                "right_where_given": self.ratio("name_right", "name_given"),
+            },
+            "quotes": {
+                "quotes": c["quote"],
+                "span_exact": self.ratio("quote_exact", "quote"),
+                "speaker_right": self.ratio("quote_speaker", "quote"),
+                "speaker_right_among_exact": self.ratio("quote_speaker_exact", "quote_exact"),
+                "found_not_in_set": c["quote_extra"],
+            },
         }
 
 
@@ -86,8 +96,10 @@ def evaluate(path: Path, enrich) -> Score:
                     score.counts["place_country"] += geo["country"] == country
                     score.counts["place_id"] += geo["geonames_id"] == geonames_id
                 if not geo or geo["geonames_id"] != geonames_id:
-                    score.misses.append(f"{n} place {surface} want {geonames_id} {country}, got "
-                                        f"{geo and (geo['geonames_id'], geo['country'])}")
+                    score.misses.append(
+                        f"{n} place {surface} want {geonames_id} {country}, got "
+                        f"{geo and (geo['geonames_id'], geo['country'])}"
+                    )
         for surface, accepted in item.get("names", ()):
             starts = _occurrences(text, surface)
             if not starts:
@@ -122,9 +134,11 @@ def evaluate(path: Path, enrich) -> Score:
             score.counts["quote_speaker"] += right
             score.counts["quote_speaker_exact"] += right and quote is found.get(span)
             if quote is not found.get(span) or not right:
-                score.misses.append(f"{n} quote {quoted[:30]} want {speaker}, got "
-                                    f"{quote and text[quote['start']:quote['end']][:30]} / "
-                                    f"{got and text[got['start']:got['end']]}")
+                score.misses.append(
+                    f"{n} quote {quoted[:30]} want {speaker}, got "
+                    f"{quote and text[quote['start'] : quote['end']][:30]} / "
+                    f"{got and text[got['start'] : got['end']]}"
+                )
         score.counts["quote_extra"] += len(set(found) - matched)
     return score
 
@@ -134,7 +148,7 @@ def _speaker_right(got: dict | None, speaker: str | None, text: str, entities: d
         return speaker is None and got is None
     want = f" {lookup_key(speaker)} "
     entity = entities.get(got["id"], {})
-    names = {lookup_key(text[got["start"]:got["end"]]), lookup_key(entity.get("name", ""))}
+    names = {lookup_key(text[got["start"] : got["end"]]), lookup_key(entity.get("name", ""))}
     names |= {lookup_key(a) for a in entity.get("aliases", ())}
     # The same referent named in part (ستولتنبرغ for ينس ستولتنبرغ, منظمة هيومن رايتس ووتش for هيومن رايتس ووتش).
     return any(f" {n} " in want or want in f" {n} " for n in names if n)

@@ -1,5 +1,6 @@
 """Places resolved to GeoNames: candidates by Arabic name, chosen by the article's context with population as
 the prior, and the article's focus."""
+
 from __future__ import annotations
 
 import math
@@ -13,11 +14,11 @@ from .names import lookup_key, place_key
 # Scores on the scale of a city's prominence (log10 population + 1.5 log10 alternate names): Moscow RU 9.96 and
 # the US towns called موسكو 4.4-7.1; Tripoli LY 8.92, LB 7.92; Tyre LB 7.48, Sur OM 7.02. Context must turn a gap
 # of about one between real rivals, not one of three between a capital and a town in a country the story names.
-COUNTRY_PRIOR = 10.5        # a country outranks any city of the same name (الجزائر, تونس) unless the article names
-                            # the city's country and not the country's (عمان: Amman with الأردن named)
-CONTEXT_COUNTRY = 2.0       # the article names the candidate's country as a place
-CONTEXT_NATIONALITY = 1.0   # ... or only by an adjective (الأمريكي is in stories about anywhere)
-CONTEXT_PLACE = 1.0         # another place of the article lies in the candidate's country
+COUNTRY_PRIOR = 10.5  # a country outranks any city of the same name (الجزائر, تونس) unless the article names
+# the city's country and not the country's (عمان: Amman with الأردن named)
+CONTEXT_COUNTRY = 2.0  # the article names the candidate's country as a place
+CONTEXT_NATIONALITY = 1.0  # ... or only by an adjective (الأمريكي is in stories about anywhere)
+CONTEXT_PLACE = 1.0  # another place of the article lies in the candidate's country
 MIN_UNSUPPORTED_PROMINENCE = 5.0  # a small town with no support from context is more likely a wrong match
 _PROCLITICS = "وفبلك"
 _DESCRIPTORS = ("مدينه", "محافظه", "منطقه", "ولايه", "العاصمه", "عاصمه", "جزيره", "اقليم", "بلده", "قريه")
@@ -37,8 +38,15 @@ class Place:
     prominence: float | None  # None for a country
 
     def to_geo(self, fips: str) -> dict:
-        return {"geonames_id": self.geonames_id, "lat": self.lat, "lon": self.lon, "country": self.country,
-                "fips": fips or None, "admin1": self.admin1, "feature": self.feature}
+        return {
+            "geonames_id": self.geonames_id,
+            "lat": self.lat,
+            "lon": self.lon,
+            "country": self.country,
+            "fips": fips or None,
+            "admin1": self.admin1,
+            "feature": self.feature,
+        }
 
 
 class Gazetteer:
@@ -47,8 +55,9 @@ class Gazetteer:
         self.names: dict[str, list[int]] = table["names"]
         self.fips: dict[str, str] = table["fips"]
         # With the conjunctions written onto them (والروسية), so that a lookup is a set intersection.
-        self.nationalities: dict[str, str] = {c + k: iso for k, iso in table["nationalities"].items()
-                                              for c in ("", *_CONJUNCTIONS)}
+        self.nationalities: dict[str, str] = {
+            c + k: iso for k, iso in table["nationalities"].items() for c in ("", *_CONJUNCTIONS)
+        }
         self.country_of = {p.country: p for p in self.places if p.feature == "country"}
 
     def candidates(self, name: str) -> list[Place]:
@@ -88,8 +97,10 @@ class Gazetteer:
         named = {p.country for p in alone if p and p.feature == "country"}
         chosen = [self._choose(opts, named, adjectives, Counter()) for opts in options]
         around = Counter(p.country for p in chosen if p and p.feature != "country")  # countries count as named
-        return [self._choose(opts, named, adjectives, around - Counter([p.country]) if p else around)
-                for opts, p in zip(options, chosen, strict=True)]
+        return [
+            self._choose(opts, named, adjectives, around - Counter([p.country]) if p else around)
+            for opts, p in zip(options, chosen, strict=True)
+        ]
 
     @staticmethod
     def _choose(options: list[Place], named: set[str], adjectives: set[str], around: Counter) -> Place | None:
@@ -115,8 +126,14 @@ def focus(places: list[tuple[Place, int]], country_of: dict[str, Place]) -> tupl
     for place, count in places:
         by_country[place.country] += count
     country, _ = max(by_country.items(), key=lambda kv: (kv[1], kv[0]))
-    cities = sorted(((count, place.geonames_id, place) for place, count in places
-                     if place.country == country and place.feature != "country"), reverse=True)
+    cities = sorted(
+        (
+            (count, place.geonames_id, place)
+            for place, count in places
+            if place.country == country and place.feature != "country"
+        ),
+        reverse=True,
+    )
     city = cities[0][2] if cities and (cities[0][0] > 1 or len(cities) == 1) else None
     if len(cities) > 1 and cities[0][0] == cities[1][0]:
         city = None

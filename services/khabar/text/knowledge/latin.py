@@ -1,6 +1,7 @@
 """Latin spellings of people and organisations: whole names from the table only. Composing a name from its
 parts' most frequent spellings was tried and dropped: 7 of 17 right on the evaluation set (Philippe Hammond,
 Shinzo Abby), and a missing spelling is better than a wrong one."""
+
 from __future__ import annotations
 
 from .names import lookup_key

@@ -1,4 +1,5 @@
 """The keys names are looked up under, shared by the table's build and its lookups."""
+
 from __future__ import annotations
 
 import re
@@ -7,8 +8,34 @@ from functools import lru_cache
 from khabar.text.ner.features import key
 
 _SPACES = re.compile(r"\s+")
-_LOWER_PARTICLES = {"al", "el", "bin", "ibn", "bint", "de", "del", "della", "der", "di", "da", "du", "la", "le",
-                    "van", "von", "y", "ul", "ud", "ad", "as", "ash", "at", "az", "ar", "an"}
+_LOWER_PARTICLES = {
+    "al",
+    "el",
+    "bin",
+    "ibn",
+    "bint",
+    "de",
+    "del",
+    "della",
+    "der",
+    "di",
+    "da",
+    "du",
+    "la",
+    "le",
+    "van",
+    "von",
+    "y",
+    "ul",
+    "ud",
+    "ad",
+    "as",
+    "ash",
+    "at",
+    "az",
+    "ar",
+    "an",
+}
 
 
 @lru_cache(maxsize=1 << 15)  # an article's names repeat, and so do the stream's

@@ -1,5 +1,6 @@
 """Quotations: a span in quotation marks that a reporting verb introduces or follows, with its speaker, the
 nearest person or organisation the usual Arabic news patterns point to."""
+
 from __future__ import annotations
 
 import re
@@ -9,17 +10,55 @@ from typing import Protocol
 
 # Reporting verbs in their key form (alef forms unified, ى as ي, ة as ه), with the conjunction and the
 # feminine, plural and participle forms the regex adds.
-_VERBS = ("قال", "اكد", "اضاف", "اوضح", "اشار", "صرح", "اعلن", "تابع", "ذكر", "لفت", "شدد", "اعتبر", "راي",
-          "كشف", "افاد", "كتب", "غرد", "اردف", "علق", "اجاب", "حذر", "وصف", "استطرد", "ختم",
-          "يقول", "يضيف", "تقول", "تضيف", "قائلا", "مضيفا", "مؤكدا", "موضحا", "مشيرا", "متابعا", "معتبرا",
-          "قائله", "مضيفه", "مؤكده", "موضحه", "مشيره")
+_VERBS = (
+    "قال",
+    "اكد",
+    "اضاف",
+    "اوضح",
+    "اشار",
+    "صرح",
+    "اعلن",
+    "تابع",
+    "ذكر",
+    "لفت",
+    "شدد",
+    "اعتبر",
+    "راي",
+    "كشف",
+    "افاد",
+    "كتب",
+    "غرد",
+    "اردف",
+    "علق",
+    "اجاب",
+    "حذر",
+    "وصف",
+    "استطرد",
+    "ختم",
+    "يقول",
+    "يضيف",
+    "تقول",
+    "تضيف",
+    "قائلا",
+    "مضيفا",
+    "مؤكدا",
+    "موضحا",
+    "مشيرا",
+    "متابعا",
+    "معتبرا",
+    "قائله",
+    "مضيفه",
+    "مؤكده",
+    "موضحه",
+    "مشيره",
+)
 _ATTRIBUTIONS = ("وفقا ل", "وفقا لما", "بحسب", "حسب", "حسبما", "نقلا عن", "على لسان")
 # A verb that continues the last quotation's speaker when it names nobody (وأضاف: «...»).
 CONTINUING = {"اضاف", "تابع", "اردف", "استطرد", "ختم", "يضيف", "تضيف", "مضيفا", "مضيفه", "متابعا"}
 _PAIRS = {"«": "»", "“": "”", '"': '"', "„": "“"}
-_OPEN = re.compile("[«“\"„]")
-_BEFORE_WINDOW = 160   # characters before a quotation searched for its verb (same sentence)
-_AFTER_WINDOW = 80     # characters after it (the «...»، قال فلان pattern)
+_OPEN = re.compile('[«“"„]')
+_BEFORE_WINDOW = 160  # characters before a quotation searched for its verb (same sentence)
+_AFTER_WINDOW = 80  # characters after it (the «...»، قال فلان pattern)
 _MIN_QUOTE = 2
 # Words in quotation marks after a verb further back are often a name or a term ("اتفاق", سيارة "أوروس"):
 # a quotation that no colon or comma introduces must be at least this many words.
@@ -31,10 +70,16 @@ def _pattern(form: str) -> str:
     return "".join({"ا": "[اأإآ]", "ي": "[يى]", "ه": "[هة]", "ؤ": "[ؤو]"}.get(c, c) for c in form)
 
 
-_VERB = re.compile("(?<![\u0621-\u064a])[وف]?(" + "|".join(_pattern(v) for v in sorted(_VERBS, key=len, reverse=True))
-                   + ")(?:ت|وا|ا|ن)?(?![\u0621-\u064a])")
-_ATTRIBUTION = re.compile("(?<![\u0621-\u064a])[وف]?(" + "|".join(
-    _pattern(a).replace(" ", r"\s*") for a in sorted(_ATTRIBUTIONS, key=len, reverse=True)) + ")\u064b?")
+_VERB = re.compile(
+    "(?<![\u0621-\u064a])[وف]?("
+    + "|".join(_pattern(v) for v in sorted(_VERBS, key=len, reverse=True))
+    + ")(?:ت|وا|ا|ن)?(?![\u0621-\u064a])"
+)
+_ATTRIBUTION = re.compile(
+    "(?<![\u0621-\u064a])[وف]?("
+    + "|".join(_pattern(a).replace(" ", r"\s*") for a in sorted(_ATTRIBUTIONS, key=len, reverse=True))
+    + ")\u064b?"
+)
 _KEY = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي", "ة": "ه"})
 _SENTENCE_END = re.compile(r"[.!?؟\n]")
 SPEAKER_TYPES = ("PERS", "ORG")
@@ -69,7 +114,7 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
         if 0 <= newline < close:
             i = newline
             continue
-        if len(text[m.end():close].strip()) >= _MIN_QUOTE:
+        if len(text[m.end() : close].strip()) >= _MIN_QUOTE:
             spans.append((m.end(), close))
         i = close + 1
 
@@ -126,14 +171,19 @@ def find_quotes(text: str, mentions: Sequence[MentionLike]) -> list[Quote]:
             verbs = []
         if verbs:
             verb = max(verbs, key=lambda v: v.start())
-            verb_text = text[verb.start():verb.end()]
+            verb_text = text[verb.start() : verb.end()]
             between = [i for i in speakers if verb.end() <= mentions[i].start and mentions[i].end <= start]
             before = [i for i in speakers if begin <= mentions[i].start and mentions[i].end <= verb.start()]
             between, before = [i for i in between if speaking(i)], [i for i in before if speaking(i)]
             speaker = _prefer_person(between, mentions) if between else (before[-1] if before else None)
             if speaker is None and verb.group(1).translate(_KEY) in CONTINUING:
-                speaker = last_speaker if last_speaker is not None else _last_reported(
-                    text, [i for i in speakers if mentions[i].start < begin and speaking(i)], mentions, begin)
+                speaker = (
+                    last_speaker
+                    if last_speaker is not None
+                    else _last_reported(
+                        text, [i for i in speakers if mentions[i].start < begin and speaking(i)], mentions, begin
+                    )
+                )
         else:
             after_end = _sentence_end(text, end + 1, min(len(text), end + 1 + _AFTER_WINDOW))
             # «...»، قال فلان / «...» بحسب فلان: the verb follows within a few characters of the closing mark.
@@ -142,7 +192,7 @@ def find_quotes(text: str, mentions: Sequence[MentionLike]) -> list[Quote]:
             if not following:
                 continue
             verb = following[0]
-            verb_text = text[verb.start():verb.end()]
+            verb_text = text[verb.start() : verb.end()]
             after = [i for i in speakers if verb.end() <= mentions[i].start and mentions[i].end <= after_end]
             after = [i for i in after if speaking(i)]
             speaker = _prefer_person(after, mentions) if after else None
@@ -154,7 +204,7 @@ def find_quotes(text: str, mentions: Sequence[MentionLike]) -> list[Quote]:
 
 
 _REPORTED_WINDOW = 400  # how far back a continuing verb (وأضاف) looks for who last said something
-_SUBJECT_GAP = 40       # the speaker follows its verb closely (وأوضح أوشاكوف أن ...)
+_SUBJECT_GAP = 40  # the speaker follows its verb closely (وأوضح أوشاكوف أن ...)
 
 
 def _last_reported(text: str, speakers: list[int], mentions: Sequence[MentionLike], before: int) -> int | None:

@@ -1,4 +1,5 @@
 """Arabic named-entity tagging: our offline CRF (default) or camel-tools' BERT NERecognizer."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Reading BIO-tagged TSV corpora and CoNLL-style entity-level scoring."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -93,8 +94,10 @@ def seen_unseen_recall(train: list[tuple[list[str], list[str]]], gold_sents, pre
     for (words, gtags), ptags in zip(gold_sents, pred_tags):
         ps = set(spans(ptags))
         for sp in spans(gtags):
-            key = "seen" if (" ".join(words[sp[0]:sp[1]]), sp[2]) in seen_set else "unseen"
+            key = "seen" if (" ".join(words[sp[0] : sp[1]]), sp[2]) in seen_set else "unseen"
             tot[key] += 1
             hit[key] += sp in ps
-    return {k: {"recall": round(100.0 * hit[k] / tot[k], 2) if tot[k] else 0.0, "support": tot[k]}
-            for k in ("seen", "unseen")}
+    return {
+        k: {"recall": round(100.0 * hit[k] / tot[k], 2) if tot[k] else 0.0, "support": tot[k]}
+        for k in ("seen", "unseen")
+    }

@@ -1,17 +1,19 @@
 """Mentions (typed spans with character offsets) and per-article canonical entities."""
+
 from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol
 
 from .data import spans
 from .features import clean, key
 
 _ALEF = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا"})
-_ARTICLE_PREFIX = re.compile("^([وفبك]{1,2})(?=ال..)")   # وال/بال/فال/كال/وبال...: strip before the article
-_LL_PREFIX = re.compile("^([وف]?لل)(?=..)")                # لل = ل + article with its alef dropped
+_ARTICLE_PREFIX = re.compile("^([وفبك]{1,2})(?=ال..)")  # وال/بال/فال/كال/وبال...: strip before the article
+_LL_PREFIX = re.compile("^([وف]?لل)(?=..)")  # لل = ل + article with its alef dropped
 _ONE_PREFIX = re.compile("^([وفبلك]{1,2})(?=...)")
 
 
@@ -45,8 +47,13 @@ class Mention:
 
     def to_dict(self) -> dict:
         # Spelled out: dataclasses.asdict (recursive, deep-copying) took 6% of a worker's time per article.
-        return {"type": self.type, "text": self.text, "start": self.start, "end": self.end,
-                "confidence": self.confidence}
+        return {
+            "type": self.type,
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "confidence": self.confidence,
+        }
 
 
 @dataclass
@@ -58,8 +65,13 @@ class Entity:
     aliases: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "type": self.type, "count": self.count, "first_offset": self.first_offset,
-                "aliases": list(self.aliases)}
+        return {
+            "name": self.name,
+            "type": self.type,
+            "count": self.count,
+            "first_offset": self.first_offset,
+            "aliases": list(self.aliases),
+        }
 
 
 def _display(s: str) -> str:
@@ -112,8 +124,9 @@ _COMMON_BIN = 4
 _PERS_LOC = ("PERS", "LOC")  # single name words at least this common in general Arabic are not propagated
 
 
-def extract_entities(text: str, tokens: Sequence[TokenLike], sentences: Sequence[SpanLike], tagger
-                     ) -> tuple[list[Mention], list[Entity]]:
+def extract_entities(
+    text: str, tokens: Sequence[TokenLike], sentences: Sequence[SpanLike], tagger
+) -> tuple[list[Mention], list[Entity]]:
     groups = _group(tokens, sentences)
     tagged = tagger.tag_sentences([[t.text for t in g] for g in groups])
     standalone = {key(t.text) for t in tokens}
@@ -139,7 +152,7 @@ def extract_entities(text: str, tokens: Sequence[TokenLike], sentences: Sequence
         skip, add = _strip_first(group[s], standalone)
         start = group[s].start + skip
         end = group[e - 1].end
-        name = add + _display(" ".join([text[start:group[s].end]] + [t.text for t in group[s + 1:e]]))
+        name = add + _display(" ".join([text[start : group[s].end]] + [t.text for t in group[s + 1 : e]]))
         # Foreign names fool the tagger between person and place (بيونج يانج tagged as a person):
         # a whole multi-word name found in exactly one of the two lists settles it.
         if typ in _PERS_LOC:
@@ -163,7 +176,7 @@ def _propagate(groups, found, standalone: set[str], freq: dict[str, int]) -> lis
     taken: set[tuple[int, int]] = set()
     for gi, s, e, typ, _ in found:
         group = groups[gi]
-        seq = tuple([_bare(group[s], standalone)] + [key(t.text) for t in group[s + 1:e]])
+        seq = tuple([_bare(group[s], standalone)] + [key(t.text) for t in group[s + 1 : e]])
         known.setdefault(seq, typ)
         if typ == "PERS" and len(seq) > 1:
             for part in (seq[0], seq[-1]):
@@ -191,13 +204,14 @@ def _propagate(groups, found, standalone: set[str], freq: dict[str, int]) -> lis
                 if bare is None:
                     k = keys[i]
                     # "" when skipped: then "" is no tail (the empty suffix is always tried), so it is no first.
-                    bare = bare_of[split] = _bare(tok, standalone) \
-                        if any(k[n:] in tails for n in range(len(k) + 1)) else ""
+                    bare = bare_of[split] = (
+                        _bare(tok, standalone) if any(k[n:] in tails for n in range(len(k) + 1)) else ""
+                    )
                 if bare in firsts:
                     for n in range(min(longest, len(group) - i), 0, -1):
                         if any((gi, j) in taken for j in range(i, i + n)):
                             continue
-                        seq = (bare, *keys[i + 1:i + n])
+                        seq = (bare, *keys[i + 1 : i + n])
                         if seq in known:
                             match = (gi, i, i + n, known[seq], PROPAGATED_CONFIDENCE)
                             break
@@ -227,8 +241,13 @@ def _entities(mentions: list[Mention], names: list[str]) -> list[Entity]:
         if v["type"] != "PERS":
             continue
         n = len(v["toks"])
-        cands = [k2 for k2, v2 in info.items() if v2["type"] == "PERS" and len(v2["toks"]) > n
-                 and any(v2["toks"][j:j + n] == v["toks"] for j in range(len(v2["toks"]) - n + 1))]
+        cands = [
+            k2
+            for k2, v2 in info.items()
+            if v2["type"] == "PERS"
+            and len(v2["toks"]) > n
+            and any(v2["toks"][j : j + n] == v["toks"] for j in range(len(v2["toks"]) - n + 1))
+        ]
         if cands:
             target[k] = max(cands, key=lambda c: (len(info[c]["idx"]), -min(mentions[i].start for i in info[c]["idx"])))
     merged: dict[str, list[str]] = defaultdict(list)
@@ -241,7 +260,8 @@ def _entities(mentions: list[Mention], names: list[str]) -> list[Entity]:
     for root, members in merged.items():
         idx = [i for m in members for i in info[m]["idx"]]
         aliases = sorted({info[m]["name"] for m in members} - {info[root]["name"]})
-        out.append(Entity(info[root]["name"], info[root]["type"], len(idx),
-                          min(mentions[i].start for i in idx), aliases))
+        out.append(
+            Entity(info[root]["name"], info[root]["type"], len(idx), min(mentions[i].start for i in idx), aliases)
+        )
     out.sort(key=lambda e: e.first_offset)
     return out

@@ -1,4 +1,5 @@
 """Scoring the tagger on BIO files, and the article-level extraction on pseudo-articles."""
+
 from __future__ import annotations
 
 import bisect
@@ -26,7 +27,7 @@ def articles_as_bio(tagger, sents: list[tuple[list[str], list[str]]], n: int) ->
     files have no article boundaries), mapped back to the file's tokens."""
     out: list[list[str]] = []
     for d in range(0, len(sents), n):
-        chunk = sents[d:d + n]
+        chunk = sents[d : d + n]
         text, toks, spans_, where = "", [], [], []
         for si, (words, _) in enumerate(chunk):
             s0 = len(text)

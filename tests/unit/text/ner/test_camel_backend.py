@@ -1,4 +1,5 @@
 """camel-tools' NERecognizer backend, on a tiny BERT built on the fly (no download)."""
+
 import pytest
 
 from khabar.text.ner import load_tagger
@@ -22,9 +23,17 @@ def test_camel_backend_tags_with_a_tiny_model(tmp_path):
     vocab = tmp_path / "vocab.txt"
     vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + WORDS), encoding="utf-8")
     labels = NERecognizer.labels()
-    config = BertConfig(vocab_size=5 + len(WORDS), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                        intermediate_size=32, max_position_embeddings=300, num_labels=len(labels),
-                        id2label=dict(enumerate(labels)), label2id={l: i for i, l in enumerate(labels)})
+    config = BertConfig(
+        vocab_size=5 + len(WORDS),
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=300,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={label: i for i, label in enumerate(labels)},
+    )
     torch.manual_seed(0)
     BertForTokenClassification(config).save_pretrained(tmp_path)
     BertTokenizer(str(vocab), do_lower_case=False).save_pretrained(tmp_path)

@@ -1,7 +1,7 @@
 """Article-level logic of extract_entities, with a stub tagger so the model does not matter."""
+
 from khabar.text.ner import extract_entities
 from khabar.text.ner.evaluation import articles_as_bio
-
 from support.plain_text import sentence_spans, tokenize
 
 
@@ -20,8 +20,8 @@ class StubTagger:
             labels = [("O", 0.9)] * len(words)
             for seq, typ in self.tagged.items():
                 for i in range(len(words) - len(seq) + 1):
-                    if tuple(words[i:i + len(seq)]) == seq:
-                        labels[i:i + len(seq)] = [("B-" + typ, 0.8)] + [("I-" + typ, 0.8)] * (len(seq) - 1)
+                    if tuple(words[i : i + len(seq)]) == seq:
+                        labels[i : i + len(seq)] = [("B-" + typ, 0.8)] + [("I-" + typ, 0.8)] * (len(seq) - 1)
             out.append(labels)
         return out
 
@@ -39,15 +39,20 @@ def test_repeats_behind_proclitics_and_with_diacritics_are_found_again_and_longe
     text = "زار الوفد الكويت . وعاد للكويت ثم وبالكويت و الكُويت مع الكويتيين ."
     tagger = StubTagger({("الكويت",): "LOC"})
     mentions, entities = extract_entities(text, tokenize(text), sentence_spans(text), tagger)
-    assert [(m.text, m.confidence) for m in mentions] == [("الكويت", 0.8), ("كويت", 0.5), ("الكويت", 0.5),
-                                                          ("الكُويت", 0.5)]
+    assert [(m.text, m.confidence) for m in mentions] == [
+        ("الكويت", 0.8),
+        ("كويت", 0.5),
+        ("الكويت", 0.5),
+        ("الكُويت", 0.5),
+    ]
     assert [(e.name, e.count) for e in entities] == [("الكويت", 4)]
 
 
 def test_edge_punctuation_is_trimmed_and_listed_places_win_over_person():
     text = 'وكالة " تاس " في بيونج يانج .'
-    tagger = StubTagger({('"', "تاس", '"'): "ORG", ("بيونج", "يانج"): "PERS"},
-                        names={"LOC": {"بيونج يانج"}, "PERS": set()})
+    tagger = StubTagger(
+        {('"', "تاس", '"'): "ORG", ("بيونج", "يانج"): "PERS"}, names={"LOC": {"بيونج يانج"}, "PERS": set()}
+    )
     mentions, _ = extract_entities(text, tokenize(text), sentence_spans(text), tagger)
     assert [(m.type, m.text) for m in mentions] == [("ORG", "تاس"), ("LOC", "بيونج يانج")]
 

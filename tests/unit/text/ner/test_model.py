@@ -1,4 +1,6 @@
-"""The decoder (numpy gather, compiled Viterbi and forward-backward) must reproduce crfsuite: same labels, same marginals."""
+"""The decoder (numpy gather, compiled Viterbi and forward-backward) must reproduce crfsuite: same labels, same
+marginals."""
+
 import numpy as np
 import pytest
 

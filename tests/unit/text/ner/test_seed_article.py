@@ -1,4 +1,5 @@
 """The seed article's main people, places and organisations come out, short forms merged."""
+
 from khabar.config import PROJECT_ROOT
 from khabar.text.ner import extract_entities, load_tagger
 from khabar.text.normalise import normalise_document
@@ -9,7 +10,7 @@ def _entities():
     doc = normalise_document(text)  # the tokens and sentences the worker tags
     mentions, entities = extract_entities(text, doc.tokens, doc.sentences, load_tagger())
     for m in mentions:
-        assert text[m.start:m.end] == m.text
+        assert text[m.start : m.end] == m.text
     return {e.name: e for e in entities}
 
 

@@ -4,10 +4,8 @@ import pytest
 from click.testing import CliRunner
 
 from khabar.text.ner import extract_entities, load_tagger
-
-from support.shared_data import absent_reason, shared_data
-
 from support.plain_text import sentence_spans, tokenize
+from support.shared_data import absent_reason, shared_data
 
 ANERCORP = shared_data("ner/anercorp")
 AQMAR = shared_data("ner/aqmar")
@@ -42,7 +40,7 @@ def test_mentions_have_offsets_into_the_text_and_entities_merge_short_forms():
     text = "التقى الرئيس فلاديمير بوتين وزير الخارجية في موسكو . وقال بوتين إن الزيارة ناجحة ."
     mentions, entities = extract_entities(text, tokenize(text), sentence_spans(text), load_tagger())
     for m in mentions:
-        assert text[m.start:m.end] == m.text
+        assert text[m.start : m.end] == m.text
         assert set(m.to_dict()) == {"type", "text", "start", "end", "confidence"}
     people = [e for e in entities if e.type == "PERS"]
     assert [e.name for e in people] == ["فلاديمير بوتين"]

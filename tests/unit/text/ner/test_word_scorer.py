@@ -1,5 +1,6 @@
 """The compiled scorer of new word types (khabar_text_core.WordScorer) against the Python features it replaces:
 the same features, and the same summed weights to the last bit, so the tagger's output cannot change."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -12,9 +13,42 @@ from khabar.text.ner.features import PAD_FEATS
 from khabar.text.normalise import normalise_document
 
 # Shapes, proclitics, article forms, diacritics, tatweel, digits, Latin, punctuation, beyond the BMP, empty.
-EDGE_CASES = ["محمد", "ومحمد", "وبالقاهرة", "للمدينة", "فللبيت", "الرياض", "مُحَمَّد", "ـــ", "ـمـ", "إيران", "آل",
-              "مستشفى", "مدرسة", "بن", "و", "ال", "ب", "2015", "٢٠١٥", "ق2", "Google", "G7", "،", "«", "...", "😀",
-              "𝔸ب", "x", "", "\x02", "\x03", "ابوظبي", "لل", "وللكويت"]
+EDGE_CASES = [
+    "محمد",
+    "ومحمد",
+    "وبالقاهرة",
+    "للمدينة",
+    "فللبيت",
+    "الرياض",
+    "مُحَمَّد",
+    "ـــ",
+    "ـمـ",
+    "إيران",
+    "آل",
+    "مستشفى",
+    "مدرسة",
+    "بن",
+    "و",
+    "ال",
+    "ب",
+    "2015",
+    "٢٠١٥",
+    "ق2",
+    "Google",
+    "G7",
+    "،",
+    "«",
+    "...",
+    "😀",
+    "𝔸ب",
+    "x",
+    "",
+    "\x02",
+    "\x03",
+    "ابوظبي",
+    "لل",
+    "وللكويت",
+]
 
 
 def seed_words() -> list[str]:
