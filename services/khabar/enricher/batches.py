@@ -40,6 +40,10 @@ log = logging.getLogger(__name__)
 _STOP_WAIT_S = 5.0  # longest wait for the batch in hand to commit on shutdown (stopping.Worker exits at 8 s)
 
 
+class _CommitUndecided(KafkaError):
+    """A transaction's commit got no answer in time: whether it committed is for the broker to say."""
+
+
 class WorkerSlot:
     """A numbered slot of this state directory, held (flock) for the life of the process, with a random token
     kept in a file: the same worker restarted in the same place gets the same transactional id back, two
@@ -161,7 +165,7 @@ class BatchLoop:
             committing = time.perf_counter()
             if exactly_once:
                 self.producer.send_offsets_to_transaction(offsets, self.consumer.group_metadata())
-                self.producer.commit_transaction()
+                self._commit_transaction()
             else:
                 self.producer.flush()
                 for delivery in deliveries:
@@ -175,6 +179,15 @@ class BatchLoop:
             self._recover(batch, error)
             return None
 
+    def _commit_transaction(self) -> None:
+        """`commit_transaction`, bounded: kafka-python's waits without end, and after the transaction coordinator's
+        broker was killed it waited on that node for minutes (cluster test: the worker stalled 4 min)."""
+        manager = self.producer._transaction_manager
+        result = manager.begin_commit()
+        self.producer._sender.wakeup()
+        if not result.wait(timeout_ms=int(self.settings.transaction_timeout_s * 1000)):
+            raise _CommitUndecided(f"the commit was not acknowledged within {self.settings.transaction_timeout_s:g}s")
+
     def _recover(self, batch: dict[TopicPartition, list], error: KafkaError) -> None:
         """A failed commit (a rebalance fenced this member's generation, a broker went away, a timeout): abort the
         transaction and seek back to the batch's first offsets, so that its successor (this loop, or the
@@ -183,6 +196,17 @@ class BatchLoop:
         manager = self.producer._transaction_manager
         log.warning("batch of %d not committed, consumed again: %r", sum(map(len, batch.values())), error)
         metrics.BATCHES_ABORTED.inc()
+        if isinstance(error, _CommitUndecided):
+            # Committed or not, the broker decides: a new producer under the same id waits for that decision
+            # (init_transactions), then the batch resumes from the group's committed offsets, not its start.
+            self.producer.close(timeout=0)
+            self.producer = self._new_producer()
+            owned = self.consumer.assignment()
+            for tp, messages in batch.items():
+                if tp in owned:
+                    committed = self.consumer.committed(tp)
+                    self.consumer.seek(tp, committed if committed is not None else messages[0].offset)
+            return
         if manager is not None and manager.has_fatal_error():
             if isinstance(error, (ProducerFencedError, TransactionalIdAuthorizationFailedError)):
                 raise error  # another process holds the id, or we may not use it: this worker must stop
