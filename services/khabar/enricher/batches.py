@@ -23,6 +23,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.subscription_state import ConsumerRebalanceListener
@@ -164,8 +165,9 @@ class BatchLoop:
             offsets = {tp: OffsetAndMetadata(messages[-1].offset + 1, "", -1) for tp, messages in batch.items()}
             committing = time.perf_counter()
             if exactly_once:
-                self.producer.send_offsets_to_transaction(offsets, self.consumer.group_metadata())
-                self._commit_transaction()
+                manager = self.producer._transaction_manager
+                self._bounded(manager.send_offsets_to_transaction(offsets, self.consumer.group_metadata()))
+                self._bounded(manager.begin_commit())
             else:
                 self.producer.flush()
                 for delivery in deliveries:
@@ -179,14 +181,13 @@ class BatchLoop:
             self._recover(batch, error)
             return None
 
-    def _commit_transaction(self) -> None:
-        """`commit_transaction`, bounded: kafka-python's waits without end, and after the transaction coordinator's
-        broker was killed it waited on that node for minutes (cluster test: the worker stalled 4 min)."""
-        manager = self.producer._transaction_manager
-        result = manager.begin_commit()
+    def _bounded(self, result: Any) -> None:
+        """Wait for a transactional request, at most KHABAR_TRANSACTION_TIMEOUT_S: kafka-python's own
+        send_offsets_to_transaction and commit_transaction wait without end, and after the coordinator's broker
+        was killed they waited on that node for minutes (cluster test: the worker stalled 4 min)."""
         self.producer._sender.wakeup()
         if not result.wait(timeout_ms=int(self.settings.transaction_timeout_s * 1000)):
-            raise _CommitUndecided(f"the commit was not acknowledged within {self.settings.transaction_timeout_s:g}s")
+            raise _CommitUndecided(f"no answer within {self.settings.transaction_timeout_s:g}s")
 
     def _recover(self, batch: dict[TopicPartition, list], error: KafkaError) -> None:
         """A failed commit (a rebalance fenced this member's generation, a broker went away, a timeout): abort the
