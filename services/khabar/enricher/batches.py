@@ -200,7 +200,10 @@ class BatchLoop:
         if isinstance(error, _CommitUndecided):
             # Committed or not, the broker decides: a new producer under the same id waits for that decision
             # (init_transactions), then the batch resumes from the group's committed offsets, not its start.
-            self.producer.close(timeout=0)
+            try:
+                self.producer.close(timeout=0)
+            except KafkaError:  # its buffered sends cannot complete: the new producer's init settles them
+                pass
             self.producer = self._new_producer()
             owned = self.consumer.assignment()
             for tp, messages in batch.items():
@@ -214,7 +217,10 @@ class BatchLoop:
             # A partition leader that failed over can leave the producer with a stale epoch
             # (InvalidProducerEpochError): its successor under the same id aborts what it held, and the batch
             # is consumed again (cluster test: 3 of 300 articles were lost when the worker died on this instead).
-            self.producer.close(timeout=0)
+            try:
+                self.producer.close(timeout=0)
+            except KafkaError:  # its buffered sends cannot complete: the new producer's init settles them
+                pass
             self.producer = self._new_producer()
         elif manager is not None:
             self.producer.abort_transaction()  # raises if it cannot: the worker stops
