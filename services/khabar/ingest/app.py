@@ -59,16 +59,20 @@ class RawTopicSender:
             await asyncio.gather(*pending)
 
         timeout = self.settings.ingest_ack_timeout_s
+        # Only a producer that was already running is suspect; one still starting keeps going for the next request.
+        running = self._producer is not None
         try:
             await asyncio.wait_for(send_all(), timeout)
         except TimeoutError as error:
-            await self._discard()
+            if running:
+                await self._discard()
             raise BrokerUnavailable(
                 f"the broker did not acknowledge within {timeout:g}s (KHABAR_INGEST_ACK_TIMEOUT_S)"
             ) from error
         except KafkaError as error:
             if error.retriable or isinstance(error, KafkaConnectionError):
-                await self._discard()
+                if running:
+                    await self._discard()
                 raise BrokerUnavailable(f"the broker is unavailable: {type(error).__name__}: {error}") from error
             raise
 
