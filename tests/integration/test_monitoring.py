@@ -199,7 +199,9 @@ def test_every_dashboard_query_returns_data_and_every_alert_evaluates(settings, 
                 return False
 
         assert wait_for(posted, timeout=60), (tmp_path / "ingest.log").read_text(errors="replace")
-        assert wait_for(lambda: prometheus.query("khabar_ingest_articles_accepted_total")[0], timeout=30) == [1.0]
+        # The series exists at 0 before the scrape that follows the post: wait for the 1, not for the series.
+        accepted = lambda: prometheus.query("khabar_ingest_articles_accepted_total")[0]  # noqa: E731
+        assert wait_for(lambda: accepted() == [1.0], timeout=30), accepted()
         assert prometheus.query('up{job="khabar-ingest"}')[0] == [1.0]
         # Dead letters of two reasons, for the dead-letter panels. Sent again once Prometheus has their counters,
         # so that their rate is not zero.
