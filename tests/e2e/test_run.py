@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from khabar.config import Settings
-from support.kafka import free_port
+from khabar.local.ports import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
 

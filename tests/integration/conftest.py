@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,9 +10,10 @@ import pytest
 from khabar.config import Settings
 from khabar.local.broker import LocalBroker
 from khabar.local.outputs import OutputReader
+from khabar.local.ports import free_port
 from khabar.local.worker import WorkerProcess
 from khabar.topics import ensure_topics
-from support.kafka import free_port
+from support.kafka import own_settings
 
 
 @pytest.fixture(scope="session")
@@ -28,18 +28,7 @@ def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBrok
 @pytest.fixture
 def settings(kafka_broker: LocalBroker, tmp_path: Path) -> Settings:
     """Settings pointing at the session broker, with topics and a consumer group of this test's own."""
-    run = uuid.uuid4().hex[:10]
-    return Settings.from_env(
-        {},
-        bootstrap_servers=kafka_broker.bootstrap,
-        raw_topic=f"raw-{run}",
-        enriched_topic=f"enriched-{run}",
-        deadletter_topic=f"deadletter-{run}",
-        app_id=f"khabar-test-{run}",
-        topic_partitions=2,
-        state_dir=tmp_path / "state",
-        worker_port=free_port(),
-    )
+    return own_settings(tmp_path / "state", bootstrap_servers=kafka_broker.bootstrap)
 
 
 @pytest.fixture

@@ -16,11 +16,12 @@ from khabar import kafka_clients
 from khabar.config import NODE_PORT_STEP, Settings
 from khabar.local.cluster import LocalCluster
 from khabar.local.outputs import OutputReader
+from khabar.local.ports import free_port
 from khabar.local.worker import WorkerProcess
 from khabar.producer.replay import Replayer
 from khabar.topics import ensure_topics, khabar_topics
 from support.articles import seed_variants
-from support.kafka import free_port, origin_key
+from support.kafka import origin_key
 
 pytestmark = [pytest.mark.integration, pytest.mark.cluster, pytest.mark.chaos]
 

@@ -15,11 +15,12 @@ import pytest
 from khabar.config import PROJECT_ROOT
 from khabar.local.broker import LocalBroker
 from khabar.local.desk import DeskProcess
+from khabar.local.ports import free_port
 from khabar.producer.replay import Replayer
 from khabar.producer.sources import read_paths
 from khabar.records import raw_record
 from khabar.topics import ensure_topics
-from support.kafka import free_port, send_raw
+from support.kafka import send_raw
 
 pytestmark = pytest.mark.integration
 

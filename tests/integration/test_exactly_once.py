@@ -16,11 +16,12 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 
 from khabar.config import Settings
+from khabar.local.ports import free_port
 from khabar.local.worker import WorkerProcess
 from khabar.producer.replay import Replayer
 from khabar.topics import ensure_topics
 from support.articles import seed_variants
-from support.kafka import collect_by_key, free_port, origin_key, send_raw
+from support.kafka import collect_by_key, origin_key, send_raw
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos, pytest.mark.eos]
 

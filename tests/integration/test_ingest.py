@@ -21,9 +21,10 @@ from jsonschema import Draft202012Validator
 from khabar.config import Settings
 from khabar.ingest.app import OPENAPI_PATH
 from khabar.local.broker import LocalBroker
+from khabar.local.ports import free_port
 from khabar.producer.sources import read_json_bytes
 from support.articles import seed_variants
-from support.kafka import collect_by_key, free_port, stop_process
+from support.kafka import collect_by_key, stop_process
 from support.raw_topic import raw_keys
 from support.schema_strategies import from_schema
 

@@ -28,9 +28,10 @@ import yaml
 
 from khabar import schemas
 from khabar.config import PROJECT_ROOT
+from khabar.local.ports import free_port
 from support.articles import seed_variants
 from support.deploy_files import PROMETHEUS_DIR, RULE_TESTS, alert_rules, dashboard_queries, load_yaml
-from support.kafka import free_port, send_raw, stop_process
+from support.kafka import send_raw, stop_process
 
 pytestmark = pytest.mark.prometheus
 

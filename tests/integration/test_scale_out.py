@@ -6,10 +6,11 @@ import re
 
 import pytest
 
+from khabar.local.ports import free_port
 from khabar.local.worker import WorkerProcess
 from khabar.producer.replay import Replayer
 from support.articles import seed_variants
-from support.kafka import collect_by_key, free_port
+from support.kafka import collect_by_key
 
 pytestmark = pytest.mark.integration
 

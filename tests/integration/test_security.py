@@ -5,7 +5,6 @@ certificate and a principal without the ACL each fail at once with an error nami
 from __future__ import annotations
 
 import time
-import uuid
 
 import pytest
 from click.testing import CliRunner
@@ -15,12 +14,13 @@ from khabar.cli import main
 from khabar.config import PROJECT_ROOT, Settings
 from khabar.local.cluster import LocalCluster
 from khabar.local.outputs import OutputReader
+from khabar.local.ports import free_port
 from khabar.local.secure import USERS, LocalSecurity, grant_least_privilege
 from khabar.local.worker import WorkerProcess
 from khabar.producer.replay import Replayer
 from khabar.topics import ensure_topics
 from support.articles import seed_variants
-from support.kafka import collect_by_key, free_port
+from support.kafka import collect_by_key, own_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.security]
 
@@ -47,17 +47,7 @@ def secure_cluster(tmp_path_factory):
 @pytest.fixture
 def base(secure_cluster, tmp_path) -> Settings:
     """This test's topics and group on the secured broker, created by the admin, with the ACLs of both roles."""
-    run = uuid.uuid4().hex[:10]
-    settings = Settings.from_env(
-        {},
-        raw_topic=f"raw-{run}",
-        enriched_topic=f"enriched-{run}",
-        deadletter_topic=f"deadletter-{run}",
-        app_id=f"khabar-test-{run}",
-        topic_partitions=2,
-        state_dir=tmp_path / "state",
-        worker_port=free_port(),
-    )
+    settings = own_settings(tmp_path / "state")
     admin = secure_cluster.client_settings(settings, "admin")
     ensure_topics(admin)
     grant_least_privilege(admin, settings)

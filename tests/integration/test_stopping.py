@@ -12,11 +12,12 @@ from kafka import KafkaConsumer, TopicPartition
 from khabar import kafka_clients
 from khabar.enricher import stopping
 from khabar.local.broker import LocalBroker
+from khabar.local.ports import free_port
 from khabar.local.worker import WorkerProcess
 from khabar.producer.replay import Replayer
 from khabar.topics import ensure_topics
 from support.articles import seed_variants
-from support.kafka import collect_by_key, free_port
+from support.kafka import collect_by_key
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos]
 

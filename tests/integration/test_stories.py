@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from khabar.config import Settings
+from khabar.local.ports import free_port
 from khabar.local.stories import StoriesProcess
 from khabar.local.worker import WorkerProcess
 from khabar.producer.replay import Replayer
 from khabar.stories.logic import stories_topics
 from khabar.topics import ensure_topics
-from support.kafka import free_port
 from support.stories import START, distinct_articles, latest_story, near_copies, read_topics, recount
 
 pytestmark = pytest.mark.integration

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
+import uuid
+from pathlib import Path
+from typing import Any
 
 from khabar.config import Settings
 from khabar.local.outputs import OutputReader
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from khabar.local.ports import free_port
 
 
 def stop_process(process: subprocess.Popen | None, timeout: float = 30) -> None:
@@ -63,3 +60,19 @@ def send_raw(settings: Settings, messages: list[tuple[str, bytes | None]]) -> No
             producer.send(settings.raw_topic, key=key.encode(), value=value).get(timeout=30)
     finally:
         producer.close()
+
+
+def own_settings(state_dir: Path, **overrides: Any) -> Settings:
+    """Settings with topics, a consumer group and a worker port of one test's own."""
+    run = uuid.uuid4().hex[:10]
+    return Settings.from_env(
+        {},
+        raw_topic=f"raw-{run}",
+        enriched_topic=f"enriched-{run}",
+        deadletter_topic=f"deadletter-{run}",
+        app_id=f"khabar-test-{run}",
+        topic_partitions=2,
+        state_dir=state_dir,
+        worker_port=free_port(),
+        **overrides,
+    )

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
+from khabar.local.ports import free_port
 from support.articles import SEEDS
-from support.kafka import free_port
 
 BROKER_COMMANDS = [
     ["replay", str(SEEDS)],

@@ -12,7 +12,6 @@ import json
 import os
 import platform
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from kafka.admin import NewTopic
 
 from khabar import __version__, schemas
 from khabar.config import Settings
+from khabar.local.ports import free_port
 from khabar.local.worker import WorkerProcess
 
 PARTITIONS = 4  # the scale-out figure compares 1 and 2 workers on a topic of this many partitions
@@ -391,12 +391,6 @@ def _rss_mb(worker: WorkerProcess) -> float | None:
     except FileNotFoundError:
         pass
     return None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def machine() -> dict:

@@ -13,6 +13,7 @@ import click
 
 from khabar.config import Settings
 from khabar.enricher.processing import Processor
+from khabar.local.ports import free_port
 
 
 @click.command("guarantee")
@@ -43,7 +44,7 @@ def guarantee(settings: Settings, as_json: bool, limit: int, rounds: int) -> Non
         )
     say = _progress()
     with tempfile.TemporaryDirectory(prefix="khabar-bench-") as home:
-        broker = LocalBroker(_free_port(), _free_port(), Path(home) / "kafka", settings.cache_dir, settings.kafka_heap)
+        broker = LocalBroker(free_port(), free_port(), Path(home) / "kafka", settings.cache_dir, settings.kafka_heap)
         say(f"starting a broker on {broker.bootstrap} ...")
         broker.up(timeout=180)
         try:
@@ -130,11 +131,3 @@ def _run(settings: Settings, processor: Processor, records: list[dict]) -> tuple
 def _median(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[len(ordered) // 2] if ordered else float("nan")
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
