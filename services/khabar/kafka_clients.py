@@ -9,7 +9,7 @@ built here: the CA file (else the system's CAs), the client certificate (mTLS), 
 from __future__ import annotations
 
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -176,3 +176,17 @@ def connect(client_class: Callable[..., Client], settings: Settings, **config: A
         raise KafkaAccessError(
             f"cannot connect to Kafka at {settings.bootstrap_servers} ({settings.security_protocol}): {error}"
         ) from error
+
+
+def messages_to_end(consumer: Any, partitions: list[Any], timeout_s: float | None = None) -> Iterator[Any]:
+    """Every message of the assigned `partitions` (kafka-python TopicPartitions) from the consumer's position
+    up to where each partition ended when this was called; with `timeout_s`, stops taking more after that."""
+    import time
+
+    ends = consumer.end_offsets(partitions)
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    while any(consumer.position(p) < ends[p] for p in partitions):
+        if deadline is not None and time.monotonic() > deadline:
+            return
+        for partition, messages in consumer.poll(timeout_ms=500).items():
+            yield from (message for message in messages if message.offset < ends[partition])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from kafka import KafkaConsumer, TopicPartition
 
 from khabar import kafka_clients
@@ -19,11 +17,7 @@ def raw_keys(settings: Settings, timeout: float = 30) -> list[str]:
         partitions = [TopicPartition(settings.raw_topic, p) for p in consumer.partitions_for_topic(settings.raw_topic)]
         consumer.assign(partitions)
         consumer.seek_to_beginning()
-        ends, keys = consumer.end_offsets(partitions), []
-        deadline = time.monotonic() + timeout
-        while any(consumer.position(p) < ends[p] for p in partitions) and time.monotonic() < deadline:
-            for messages in consumer.poll(timeout_ms=500).values():
-                keys += [message.key.decode() for message in messages]
+        keys = [message.key.decode() for message in kafka_clients.messages_to_end(consumer, partitions, timeout)]
         return keys
     finally:
         consumer.close()

@@ -99,12 +99,8 @@ class Redriver:
         partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
         consumer.assign(partitions)
         consumer.seek_to_beginning()
-        ends = consumer.end_offsets(partitions)
-        while any(consumer.position(p) < ends[p] for p in partitions):
-            for partition, messages in consumer.poll(timeout_ms=1000).items():
-                for message in messages:
-                    if message.offset < ends[partition]:
-                        yield _dead_letter(message.value)
+        for message in kafka_clients.messages_to_end(consumer, partitions):
+            yield _dead_letter(message.value)
 
     def _from_raw_topic(self, source: dict) -> bytes | None:
         partition = TopicPartition(source["topic"], source["partition"])
