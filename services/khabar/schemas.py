@@ -50,8 +50,29 @@ def validator(name: str) -> Draft202012Validator:
 def _compiled(name: str, version: int | None = None, trusted: tuple[str, ...] = ()) -> Callable[[Any], Any]:
     # The worker validates every record it reads and writes: compiled to Python code, this is about 15 times
     # faster than jsonschema's interpreter, which took most of an article's processing time.
-    schema = load(name, version)
+    schema = _inline_refs(load(name, version))
     return fastjsonschema.compile(_without_items(schema, trusted) if trusted else schema)
+
+
+def _inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema with each local "$ref" to "#/$defs/NAME" replaced by that definition. fastjsonschema compiles
+    a $ref to a function call whose error-path argument it formats with locals() on every call, even when
+    nothing fails: for the ~200 mention ids and spans of a version 3 record that was 1.8 ms of 4.3 ms the
+    version cost per article (cProfile, 300 SaudiNewsNet articles). Inlined, paths are built only on errors."""
+    definitions = schema.get("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, list):
+            return [inline(child) for child in node]
+        if not isinstance(node, dict):
+            return node
+        reference = node.get("$ref", "")
+        if reference.startswith("#/$defs/"):
+            siblings = {key: value for key, value in node.items() if key != "$ref"}
+            return inline({**definitions[reference.removeprefix("#/$defs/")], **siblings})
+        return {key: inline(value) for key, value in node.items() if key != "$defs"}
+
+    return inline(schema)
 
 
 def _without_items(schema: dict[str, Any], trusted: tuple[str, ...]) -> dict[str, Any]:

@@ -56,6 +56,9 @@ def test_the_full_and_the_trusted_check_accept_the_seed_article(seed_record):
         lambda r: r["tokens"].update(start=5),
         lambda r: r["structure"].update(sentences={}),
         lambda r: r["language"].update(arabic_ratio=2),
+        lambda r: r["mentions"][0].update(id="no id"),
+        lambda r: next(e for e in r["entities"] if "geo" in e)["geo"].update(lat=91),
+        lambda r: r["quotes"][0].update(start=-1),
     ],
     ids=[
         "id",
@@ -66,6 +69,9 @@ def test_the_full_and_the_trusted_check_accept_the_seed_article(seed_record):
         "column not an array",
         "sentences not an array",
         "arabic ratio",
+        "mention id",
+        "latitude",
+        "quote span",
     ],
 )
 def test_the_trusted_check_still_rejects_what_the_normaliser_does_not_build(seed_record, spoil):
@@ -73,6 +79,7 @@ def test_the_trusted_check_still_rejects_what_the_normaliser_does_not_build(seed
     spoil(record)
     with pytest.raises(schemas.SchemaError):
         trusted_check(record)
+    assert schemas.errors(schemas.ENRICHED, record), "jsonschema's own interpreter accepts what the compiled check rejects"
 
 
 def test_only_the_entries_of_the_normalisers_arrays_are_left_unchecked(seed_record):
