@@ -79,7 +79,9 @@ def test_the_trusted_check_still_rejects_what_the_normaliser_does_not_build(seed
     spoil(record)
     with pytest.raises(schemas.SchemaError):
         trusted_check(record)
-    assert schemas.errors(schemas.ENRICHED, record), "jsonschema's own interpreter accepts what the compiled check rejects"
+    assert schemas.errors(schemas.ENRICHED, record), (
+        "jsonschema's own interpreter accepts what the compiled check rejects"
+    )
 
 
 def test_only_the_entries_of_the_normalisers_arrays_are_left_unchecked(seed_record):
