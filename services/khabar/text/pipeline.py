@@ -45,7 +45,8 @@ class TextPipeline:
         started = clock()
         doc = normalise_document(text)
         normalised = clock()
-        mentions, entities = extract_entities(text, doc.tokens, doc.sentences, self.tagger)
+        lexicon = self.knowledge.untagged_places if self.knowledge is not None else None
+        mentions, entities = extract_entities(text, doc.tokens, doc.sentences, self.tagger, lexicon)
         tagged = clock()
         seconds = {"normalise": normalised - started, "tag": tagged - normalised}
         if self.knowledge is None:

@@ -48,6 +48,16 @@ def test_an_unknown_place_gets_no_geo_and_a_name_id(knowledge):
     assert unknown.geo is None and unknown.latin is None and unknown.id == "loc:بونجسان"
 
 
+def test_the_lexicon_for_untagged_words_holds_the_well_known_cities_of_the_articles_countries(knowledge):
+    lexicon = knowledge.untagged_places
+    assert {"حلب", "ادلب", "اللاذقيه", "الموصل"} <= lexicon.words and "بشار" not in lexicon.words  # Béchar: a person
+    syria = [("سوريا", "LOC"), ("الأسد", "PERS")]
+    assert lexicon.known(syria, {"حلب", "ادلب", "اللاذقيه", "الموصل"}) == dict.fromkeys(
+        ["حلب", "ادلب", "اللاذقيه"], "LOC"
+    )
+    assert lexicon.known([("الأسد", "PERS")], {"حلب"}) == {}
+
+
 def test_geo_fields_of_a_city_and_a_country(knowledge):
     city, country = knowledge.annotate("", [], [place("بيونج يانج"), place("كوريا الشمالية")]).entities
     assert city.geo == {

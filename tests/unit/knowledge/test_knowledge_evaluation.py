@@ -27,7 +27,7 @@ def test_the_set_is_as_large_as_the_issue_asks():
 def test_places(report):
     places = report["places"]
     assert places["mentions"] >= 150
-    assert places["resolved"] >= 0.84 and places["country_right_among_resolved"] >= 0.97
+    assert places["resolved"] >= 0.87 and places["country_right_among_resolved"] >= 0.97
     assert places["geonames_id_right_among_resolved"] >= 0.97
 
 

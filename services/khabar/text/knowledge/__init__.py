@@ -72,11 +72,42 @@ def _slug(latin: str) -> str:
     return _SLUG.sub("-", ascii_form.lower()).strip("-")
 
 
+# Cities this prominent (log10 population + 1.5 log10 alternate names: Tyre LB 7.48, Tanta EG 7.43) are looked
+# for in the words the tagger left, in articles about their country (extract_entities' lexicon).
+WELL_KNOWN_PROMINENCE = 7.0
+
+
+class WellKnownPlaces:
+    """extract_entities' lexicon: the names of well-known cities, likely in an article when its tagged places are in
+    their country (إدلب in a story that names سوريا or حلب)."""
+
+    def __init__(self, gazetteer: Gazetteer, person_words: set[str]):
+        self.gazetteer = gazetteer
+        self.countries: dict[str, frozenset[str]] = {}  # name (key) -> the countries of its well-known cities
+        for name, rows in gazetteer.names.items():
+            countries = {
+                place.country
+                for place in (gazetteer.places[i] for i in rows)
+                if place.prominence is not None and place.prominence >= WELL_KNOWN_PROMINENCE
+            }
+            if countries and name not in person_words:  # بشار, سالم, داود: a person far more often than a town
+                self.countries[name] = frozenset(countries)
+        self.words = frozenset(self.countries)
+
+    def known(self, tagged: list[tuple[str, str]], candidates: set[str]) -> dict[str, str]:
+        places = list(dict.fromkeys(name for name, kind in tagged if kind == "LOC"))
+        countries = {place.country for place in self.gazetteer.resolve(places, "") if place}
+        return {name: "LOC" for name in candidates if not self.countries[name].isdisjoint(countries)}
+
+
 class Knowledge:
     def __init__(self, table: dict):
         self.gazetteer = Gazetteer(table["places"])
         self.romaniser = Romaniser(table["latin"])
         self.sources: dict[str, str] = table["sources"]
+        self.untagged_places = WellKnownPlaces(
+            self.gazetteer, {word for name in self.romaniser.person for word in name.split()}
+        )
 
     @classmethod
     def load(cls, path: Path = TABLE) -> Knowledge:

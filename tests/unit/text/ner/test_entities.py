@@ -72,3 +72,29 @@ def test_to_dict_holds_every_field_as_asdict_does():
     entity = Entity("فلاديمير بوتين", "PERS", 2, 3, ["بوتين"])
     assert mention.to_dict() == asdict(mention)
     assert entity.to_dict() == asdict(entity) and entity.to_dict()["aliases"] is not entity.aliases
+
+
+def test_a_lexicon_from_the_tagged_names_finds_words_the_tagger_left():
+    text = "قصف في سوريا . وفي حلب و إدلب قتلى . ونزح سكان حلب وإدلب ."
+    heard = []
+
+    class Lexicon:
+        words = {"حلب", "ادلب", "الموصل"}
+
+        def known(self, tagged, candidates):
+            heard.append((tagged, candidates))
+            return dict.fromkeys(candidates, "LOC")
+
+    lexicon = Lexicon()
+    tagger = StubTagger({("سوريا",): "LOC", ("حلب",): "LOC"})
+    mentions, entities = extract_entities(text, tokenize(text), sentence_spans(text), tagger, lexicon)
+    assert heard == [([("سوريا", "LOC"), ("حلب", "LOC"), ("حلب", "LOC")], {"حلب", "ادلب"})]
+    # What the tagger found keeps its confidence; the lexicon's word behind proclitics gets LEXICON_CONFIDENCE.
+    assert [(m.text, m.confidence) for m in mentions] == [
+        ("سوريا", 0.8),
+        ("حلب", 0.8),
+        ("إدلب", 0.4),
+        ("حلب", 0.8),
+        ("إدلب", 0.4),
+    ]
+    assert sorted((e.name, e.count) for e in entities) == [("ادلب", 2), ("حلب", 2), ("سوريا", 1)]
