@@ -66,7 +66,7 @@ def validate(paths: tuple[str, ...]) -> None:
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Model file to write (default: the packaged model).",
+    help="Model file to write (default: the packaged model; required with --unlabeled).",
 )
 @click.option(
     "--shared-dir",
@@ -75,11 +75,30 @@ def validate(paths: tuple[str, ...]) -> None:
     help="Shared data root (default: KHABAR_SHARED_DIR, see `khabar config`).",
 )
 @click.option(
-    "--dev", is_flag=True, help="Train on the first 85% of anercorp/train.tsv and score the held-out last 15%."
+    "--dev",
+    is_flag=True,
+    help="Train on the first 85% of anercorp/train.tsv and score the held-out last 15% "
+    "(with --unlabeled: with and without the archive's clusters).",
+)
+@click.option(
+    "--unlabeled",
+    "unlabeled",
+    multiple=True,
+    type=click.Path(exists=True, path_type=str),
+    help="A desk's own archive (repeatable): article files or directories of the kinds `khabar replay` reads "
+    "(.txt, .json, .jsonl, .zip). Word clusters learned from them become features of the model.",
 )
 @click.pass_obj
-def train_ner(settings: Settings, output: Path | None, shared_dir: Path | None, dev: bool) -> None:
-    """Train the NER model (deterministic; needs `uv sync --group ner-train`)."""
+def train_ner(
+    settings: Settings, output: Path | None, shared_dir: Path | None, dev: bool, unlabeled: tuple[str, ...]
+) -> None:
+    """Train the NER model (deterministic; needs `uv sync --group ner-train`).
+
+    With --unlabeled, the fast tagger also learns from a desk's archive: the articles are tokenised as the
+    pipeline tokenises them, each word's left and right neighbours counted, the counts reduced (PPMI, SVD) and
+    clustered at 64, 256 and 1024 clusters; the cluster of each word and of its stem are features, and the
+    cluster table travels inside the model file, which KHABAR_NER_MODEL_PATH then loads. The packaged model is
+    never overwritten from an archive: give --output (a model learned from an archive carries its licence)."""
     import importlib.util
 
     from khabar.text.ner import DEFAULT_MODEL
@@ -88,12 +107,21 @@ def train_ner(settings: Settings, output: Path | None, shared_dir: Path | None, 
     missing = [m for m in TRAINING_PACKAGES if importlib.util.find_spec(m) is None]
     if missing:
         raise click.UsageError(f"missing training packages {missing}: run `uv run --group ner-train khabar train-ner`")
+    if unlabeled and not (output or dev):
+        raise click.UsageError("--unlabeled needs --output FILE (or --dev): the packaged model stays as it is")
 
     t0 = time.time()
     shared = shared_dir or settings.shared_dir
     if not (shared / "data/ner/anercorp/train.tsv").exists():
         raise click.UsageError(f"no {shared}/data/ner/anercorp/train.tsv: set --shared-dir or KHABAR_SHARED_DIR")
-    tagger, report = train_model(shared, dev=dev, log=lambda m: click.echo(m, err=True))
+    log = lambda m: click.echo(m, err=True)  # noqa: E731
+    clusters, archive = None, None
+    if unlabeled:
+        clusters, archive = _archive_clusters(unlabeled, log)
+    tagger, report = train_model(shared, dev=dev, log=log, clusters=clusters, archive=archive)
+    if report and clusters is not None:
+        _, without = train_model(shared, dev=True, log=log)
+        report = {"with_archive": report, "without_archive": without}
     if report:
         click.echo(json.dumps(report, ensure_ascii=False))
     if output or not dev:
@@ -102,6 +130,32 @@ def train_ner(settings: Settings, output: Path | None, shared_dir: Path | None, 
         tagger.save(out)
         click.echo(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)", err=True)
     click.echo(f"train-ner finished in {time.time() - t0:.0f}s", err=True)
+
+
+def _archive_clusters(paths: tuple[str, ...], log):
+    """Word clusters of the articles under `paths`; unreadable or invalid items are said and skipped."""
+    from tqdm import tqdm
+
+    from khabar.text.ner.archive import archive_sentences, learn_word_clusters
+
+    t0 = time.time()
+    skipped = 0
+    articles: list[tuple[str, str]] = []
+    for item in tqdm(read_paths(paths), desc="reading the archive", unit=" articles", mininterval=5):
+        if isinstance(item, InputError):
+            skipped += 1
+            if skipped <= 5:
+                say_problem(f"skipped: {item}")
+        else:
+            articles.append((item["title"], item["body"]))
+    if skipped:
+        say_problem(f"{skipped} items of the archive skipped (not articles)")
+    if not articles:
+        raise click.UsageError(f"no articles in {', '.join(paths)}: give files or directories `khabar replay` reads")
+    progress = lambda it: tqdm(it, desc="counting contexts", unit=" sentences", mininterval=5)  # noqa: E731
+    clusters = learn_word_clusters(archive_sentences(articles), progress=progress, log=log)
+    log(f"clusters of {len(clusters.words)} words from {len(articles)} articles in {time.time() - t0:.0f}s")
+    return clusters, {"articles": len(articles), "skipped": skipped}
 
 
 @click.command("eval-ner")

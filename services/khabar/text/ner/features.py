@@ -115,10 +115,12 @@ class FeatureExtractor:
         gazetteers: dict[str, dict[str, set[str]]] | None = None,
         freq: dict[str, int] | None = None,
         subwords=None,
+        clusters=None,
     ):
         self.gazetteers = gazetteers or {}
         self.freq = freq or {}
         self.subwords = subwords  # SubwordClusters or None
+        self.clusters = clusters  # archive.WordClusters or None: learned from a desk's unlabeled articles
         # One dict lookup per form instead of one per list: key -> names of the lists holding it.
         self._index: dict[str, list[str]] = {}
         for name, parts in sorted(self.gazetteers.items()):
@@ -163,7 +165,19 @@ class FeatureExtractor:
         if self.subwords is not None:
             sw = self.subwords.features(clean(word))
             core.extend(sw)
+        if self.clusters is not None:
+            wc = self.clusters.features(k, stem)
+            core.extend(wc)
+            ctx.extend(wc)
         return core, ctx
+
+    def cluster_feats(self, word: str) -> list[str]:
+        """The archive-cluster features of type_feats, the same at every offset (the last features of both
+        lists); the compiled scorer computes all the others."""
+        if self.clusters is None or shape(word) != "ar":
+            return []
+        k = key(word)
+        return self.clusters.features(k, strip_proclitics(k)[1])
 
 
 PAD_BOS = "\x02"

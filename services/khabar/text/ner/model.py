@@ -17,6 +17,7 @@ import numpy as np
 
 from khabar.text.core import WordScorer, crf_decode
 
+from .archive import WordClusters
 from .features import PAD_BOS, PAD_EOS, PAD_FEATS, FeatureExtractor, core_tables
 from .subwords import SubwordClusters
 
@@ -95,6 +96,11 @@ class CRFTagger:
             arrays["sw_pieces"] = _join(sw.pieces)
             arrays["sw_scores"] = sw.scores
             arrays["sw_clusters"] = sw.clusters
+        wc = self.extractor.clusters
+        if wc is not None:
+            arrays["wc_words"] = _join(wc.words)
+            arrays["wc_ids"] = wc.ids
+            arrays["wc_sizes"] = np.array(wc.sizes, dtype=np.int32)
         meta = dict(self.meta, name=self.name, offsets=list(self.offsets))
         arrays["meta"] = _join([json.dumps(meta, ensure_ascii=False)])
         # savez stamps the current time into the zip; fixed stamps keep retraining byte-identical.
@@ -120,13 +126,16 @@ class CRFTagger:
         sw = None
         if "sw_pieces" in z.files:
             sw = SubwordClusters(_split(z["sw_pieces"]), z["sw_scores"], z["sw_clusters"])
+        wc = None
+        if "wc_words" in z.files:
+            wc = WordClusters(_split(z["wc_words"]), z["wc_ids"], z["wc_sizes"].tolist())
         return cls(
             _split(z["labels"]),
             z["transitions"],
             _split(z["attrs"]),
             z["weights"],
             tuple(meta["offsets"]),
-            FeatureExtractor(gaz, freq, sw),
+            FeatureExtractor(gaz, freq, sw, wc),
             meta["name"],
             meta,
             names,
@@ -180,6 +189,8 @@ class CRFTagger:
                 pass
         if new is None:
             new = self._scores_in_python(words)
+        elif self.extractor.clusters is not None:
+            new = self._add_cluster_scores(words, new.reshape(len(words) * len(self.offsets), len(self.labels)))
         base = len(self._ids)
         if base + len(words) > len(self._table):
             grown = np.zeros((max(2 * len(self._table), base + len(words)), *self._table.shape[1:]))
@@ -212,6 +223,26 @@ class CRFTagger:
             w = self._W[np.asarray(rows)]
             for lab in range(len(self.labels)):
                 new[:, lab] = np.bincount(seg_arr, weights=w[:, lab], minlength=len(words) * n_off)
+        return new
+
+    def _add_cluster_scores(self, words: list[str], new: np.ndarray) -> np.ndarray:
+        """The compiled scores plus the archive-cluster features' weights, added one feature at a time in
+        type_feats' order (np.add.at is unbuffered): the same sums, to the bit, as `_scores_in_python`."""
+        n_off = len(self.offsets)
+        rows: list[int] = []
+        segs: list[int] = []
+        for t, w in enumerate(words):
+            feats = self.extractor.cluster_feats(w)
+            for oi in range(n_off):
+                get = self._rows_at[oi].get
+                for f in feats:
+                    r = get(f)
+                    if r is not None:
+                        rows.append(r)
+                        segs.append(t * n_off + oi)
+        if rows:
+            new = new.copy()
+            np.add.at(new, np.asarray(segs), self._W[np.asarray(rows)])
         return new
 
     def _emissions(self, sentences: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .archive import WordClusters
 from .data import read_bio, score
 from .features import FeatureExtractor, sentence_attributes
 from .gazetteers import build_gazetteers, multiword_names, word_frequencies
@@ -108,8 +109,9 @@ C1, C2 = 0.05, 0.05
 MAX_ITERATIONS = 300  # dev F1 80: 70.6, 150: 71.3, 300: 71.6, 600: 71.3
 
 
-def train_model(shared: Path, dev: bool = False, log=print):
-    """The `khabar train-ner` recipe. With dev=True: train on the 85% split and score the 15% dev part."""
+def train_model(shared: Path, dev: bool = False, log=print, clusters: WordClusters | None = None, archive=None):
+    """The `khabar train-ner` recipe. With dev=True: train on the 85% split and score the 15% dev part.
+    `clusters`: word clusters learned from a desk's archive (`archive`: what to record about it in the model)."""
     from .data import seen_unseen_recall
     from .evaluation import score_articles
 
@@ -117,7 +119,10 @@ def train_model(shared: Path, dev: bool = False, log=print):
     if not dev:
         train = train + dev_sents
     extractor = FeatureExtractor(
-        build_gazetteers(shared, GAZETTEER_SOURCES), word_frequencies(), build_subword_clusters(SUBWORD_CLUSTERS)
+        build_gazetteers(shared, GAZETTEER_SOURCES),
+        word_frequencies(),
+        build_subword_clusters(SUBWORD_CLUSTERS),
+        clusters,
     )
     meta = {
         "trained_on": "ANERcorp train (CAMeL Lab split)" + (" minus dev" if dev else ""),
@@ -126,6 +131,8 @@ def train_model(shared: Path, dev: bool = False, log=print):
         "c1": C1,
         "c2": C2,
     }
+    if clusters is not None:
+        meta["archive_clusters"] = dict(archive or {}, sizes=list(clusters.sizes), words=len(clusters.words))
     tagger = train_crf(
         train,
         extractor,
@@ -133,7 +140,7 @@ def train_model(shared: Path, dev: bool = False, log=print):
         c1=C1,
         c2=C2,
         max_iterations=MAX_ITERATIONS,
-        name=MODEL_NAME,
+        name=MODEL_NAME if clusters is None else MODEL_NAME + "+archive",
         meta=meta,
         log=log,
     )
