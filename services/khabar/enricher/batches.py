@@ -190,44 +190,51 @@ class BatchLoop:
             raise _CommitUndecided(f"no answer within {self.settings.transaction_timeout_s:g}s")
 
     def _recover(self, batch: dict[TopicPartition, list], error: KafkaError) -> None:
-        """A failed commit (a rebalance fenced this member's generation, a broker went away, a timeout): abort the
-        transaction and seek back to the batch's first offsets, so that its successor (this loop, or the
-        partition's new owner) processes the batch again. A fatal producer error (fenced by another holder of
-        the transactional id, not authorised) is raised: the worker stops, nothing of the batch committed."""
-        manager = self.producer._transaction_manager
+        """A failed batch (a rebalance fenced this member's generation, a broker went away, a timeout): its
+        successor (this loop, or the partition's new owner) processes it again. With exactly_once the open
+        transaction is aborted, or, where the producer cannot abort it, a new producer under the same id settles
+        it. A producer fenced by another holder of the transactional id, or not authorised to use it, is raised:
+        the worker stops, nothing of the batch committed."""
         log.warning("batch of %d not committed, consumed again: %r", sum(map(len, batch.values())), error)
         metrics.BATCHES_ABORTED.inc()
-        if isinstance(error, _CommitUndecided):
-            # Committed or not, the broker decides: a new producer under the same id waits for that decision
-            # (init_transactions), then the batch resumes from the group's committed offsets, not its start.
-            try:
-                self.producer.close(timeout=0)
-            except KafkaError:  # its buffered sends cannot complete: the new producer's init settles them
-                pass
-            self.producer = self._new_producer()
-            owned = self.consumer.assignment()
-            for tp, messages in batch.items():
-                if tp in owned:
-                    committed = self.consumer.committed(tp)
-                    self.consumer.seek(tp, committed if committed is not None else messages[0].offset)
+        if not self.settings.exactly_once or self._aborted(error):
+            self._rewind(batch, committed=False)
             return
-        if manager is not None and manager.has_fatal_error():
-            if isinstance(error, (ProducerFencedError, TransactionalIdAuthorizationFailedError)):
-                raise error  # another process holds the id, or we may not use it: this worker must stop
-            # A partition leader that failed over can leave the producer with a stale epoch
-            # (InvalidProducerEpochError): its successor under the same id aborts what it held, and the batch
-            # is consumed again (cluster test: 3 of 300 articles were lost when the worker died on this instead).
-            try:
-                self.producer.close(timeout=0)
-            except KafkaError:  # its buffered sends cannot complete: the new producer's init settles them
-                pass
-            self.producer = self._new_producer()
-        elif manager is not None:
-            self.producer.abort_transaction()  # raises if it cannot: the worker stops
+        # Committed or not, the broker decides: the new producer's init_transactions waits for that decision,
+        # then the batch resumes from the group's committed offsets, not from its start.
+        try:
+            self.producer.close(timeout=0)
+        except KafkaError:  # its buffered sends cannot complete: the new producer's init settles them
+            pass
+        self.producer = self._new_producer()
+        self._rewind(batch, committed=True)
+
+    def _aborted(self, error: KafkaError) -> bool:
+        """Abort the open transaction where the producer still can; False where it cannot and must be replaced:
+        a commit that got no answer, a fatal error, or an epoch bump in progress (after a partition leader failed
+        over, kafka-python bumps the producer's epoch and the broker aborts the transaction; aborting it again
+        is an invalid transition, and the worker died on it: 265 of 300 articles of the cluster test left)."""
+        if isinstance(error, (ProducerFencedError, TransactionalIdAuthorizationFailedError)):
+            raise error  # another process holds the id, or we may not use it: this worker must stop
+        manager = self.producer._transaction_manager
+        if isinstance(error, _CommitUndecided) or manager.has_fatal_error() or manager.is_bumping_epoch():
+            return False
+        try:
+            self._bounded(manager.begin_abort())
+        except KafkaError as failure:
+            log.warning("the transaction could not be aborted (%r): its producer is replaced", failure)
+            return False
+        return True
+
+    def _rewind(self, batch: dict[TopicPartition, list], committed: bool) -> None:
+        """Seek the batch's partitions this member still owns back to the batch's first offsets, or to the
+        group's committed offsets."""
         owned = self.consumer.assignment()
+        timeout_ms = int(self.settings.transaction_timeout_s * 1000)
         for tp, messages in batch.items():
             if tp in owned:
-                self.consumer.seek(tp, messages[0].offset)
+                offset = self.consumer.committed(tp, timeout_ms=timeout_ms) if committed else None
+                self.consumer.seek(tp, offset if offset is not None else messages[0].offset)
 
     def close(self) -> None:
         """Leave the group at once (its partitions move without waiting for the session timeout)."""
