@@ -148,8 +148,10 @@ def test_kill_9_at_random_points_loses_nothing_and_duplicates_nothing(eos_settin
     recoveries = []
     try:
         for kill in range(1, KILLS + 1):
-            # Kill after a random number of outputs more, read as the broker takes them (inside transactions).
-            uncommitted.wait_for(uncommitted.total + rng.randint(100, 400), timeout=300)
+            # Kill after a random number of outputs more, read as the broker takes them (inside transactions);
+            # the KILLS kill points together stay under the messages (with 100-400 each, 1,030 messages could
+            # run out before the last kill).
+            uncommitted.wait_for(uncommitted.total + rng.randint(len(ids) // 12, len(ids) // 5), timeout=300)
             worker.kill()
             killed_at, before = time.monotonic(), committed.drain().total
             worker = WorkerProcess(settings, tmp_path / f"worker-{kill}.log").start()
@@ -182,10 +184,12 @@ def test_two_workers_a_join_and_a_kill_9_lose_nothing_and_duplicate_nothing(eos_
     first = WorkerProcess(settings, tmp_path / "first.log").start()
     second = None
     try:
-        uncommitted.wait_for(rng.randint(200, 600), timeout=300)
+        # Both waits together stay under the messages, so the kill lands mid-stream, inside a transaction
+        # (200-600 each once let the worker finish all 1,030 before the kill: no transaction to abort).
+        uncommitted.wait_for(rng.randint(len(ids) // 6, len(ids) // 3), timeout=300)
         # A second worker joins mid-stream: partitions move from the first while it is inside a transaction.
         second = WorkerProcess(settings.replace(worker_port=free_port()), tmp_path / "second.log").start()
-        uncommitted.wait_for(uncommitted.total + rng.randint(200, 600), timeout=300)
+        uncommitted.wait_for(uncommitted.total + rng.randint(len(ids) // 6, len(ids) // 3), timeout=300)
         # The first is killed and not restarted: its partitions go to the second after the session timeout,
         # its open transaction is aborted at the transaction timeout.
         first.kill()
