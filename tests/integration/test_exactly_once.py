@@ -104,7 +104,9 @@ def replay_inputs(settings: Settings) -> set[str]:
     return set(report.sent) | {key for key, _ in bad}
 
 
-def check_exactly_once(settings: Settings, ids: set[str], uncommitted: Tally, scenario: str, **figures) -> None:
+def check_exactly_once(
+    settings: Settings, ids: set[str], uncommitted: Tally, scenario: str, aborts_expected: bool = True, **figures
+) -> None:
     committed = Tally(settings, "read_committed").drain()
     uncommitted.drain()
     try:
@@ -123,8 +125,8 @@ def check_exactly_once(settings: Settings, ids: set[str], uncommitted: Tally, sc
         assert {key for key in ids if committed.kinds[key] == {"deadletter"}} == {
             key for key in ids if key.startswith("not-json-")
         }
-        # The aborted copies are in the log: the kills landed inside transactions, and they were undone.
-        assert uncommitted.total > committed.total
+        if aborts_expected:  # the aborted copies are in the log: kills landed inside transactions, undone
+            assert uncommitted.total > committed.total
     finally:
         committed.close()
 
@@ -184,8 +186,8 @@ def test_two_workers_a_join_and_a_kill_9_lose_nothing_and_duplicate_nothing(eos_
     first = WorkerProcess(settings, tmp_path / "first.log").start()
     second = None
     try:
-        # Both waits together stay under the messages, so the kill lands mid-stream, inside a transaction
-        # (200-600 each once let the worker finish all 1,030 before the kill: no transaction to abort).
+        # Both waits together stay under the messages, so the kill lands mid-stream (200-600 each could let
+        # the workers finish all 1,030 before it).
         uncommitted.wait_for(rng.randint(len(ids) // 6, len(ids) // 3), timeout=300)
         # A second worker joins mid-stream: partitions move from the first while it is inside a transaction.
         second = WorkerProcess(settings.replace(worker_port=free_port()), tmp_path / "second.log").start()
@@ -205,6 +207,10 @@ def test_two_workers_a_join_and_a_kill_9_lose_nothing_and_duplicate_nothing(eos_
             ids,
             uncommitted,
             "two workers: a join, then kill -9 of one",
+            # One kill, at a point the first worker may have spent idle (its partitions drained while the newly
+            # joined one works through its own): 0 aborted copies in 3 of 6 runs. The kill -9 x4 scenario is the
+            # one that proves aborted transactions are undone (28-67 aborted copies in each of 5 runs).
+            aborts_expected=False,
             seed=seed,
             kills=1,
             rebalances=2,
