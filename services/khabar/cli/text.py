@@ -104,11 +104,11 @@ def train_ner(
     from khabar.text.ner import DEFAULT_MODEL
     from khabar.text.ner.train import TRAINING_PACKAGES, train_model
 
+    if unlabeled and not (output or dev):
+        raise click.UsageError("--unlabeled needs --output FILE (or --dev): the packaged model stays as it is")
     missing = [m for m in TRAINING_PACKAGES if importlib.util.find_spec(m) is None]
     if missing:
         raise click.UsageError(f"missing training packages {missing}: run `uv run --group ner-train khabar train-ner`")
-    if unlabeled and not (output or dev):
-        raise click.UsageError("--unlabeled needs --output FILE (or --dev): the packaged model stays as it is")
 
     t0 = time.time()
     shared = shared_dir or settings.shared_dir
