@@ -250,8 +250,9 @@ def test_every_dashboard_query_returns_data_and_every_alert_evaluates(settings, 
 
         # Lag was seen while articles flowed, and drains to zero on every partition once the producer stops.
         # The worker keeps up with 10 articles/s and commits each batch at once, so lag is mostly 0 between
-        # batches: a burst of 400 at once is sure to be seen behind for a few refreshes.
-        send_raw(settings, [(record["id"], schemas.encode(record)) for record in seed_variants(400)])
+        # batches, and the gauge refreshes every 5 s: a burst must outlast a few refreshes (400 took under 5 s on a
+        # quiet machine and once went unseen; 1,500 take about 14 s at the worker's 110 articles/s).
+        send_raw(settings, [(record["id"], schemas.encode(record)) for record in seed_variants(1500)])
         seen_lag = lambda: prometheus.query("max_over_time(sum(khabar_consumer_lag_messages)[5m:1s])")[0]  # noqa: E731
         assert wait_for(lambda: seen_lag() and seen_lag()[0] > 0, timeout=60), seen_lag()
         producer.send_signal(signal.SIGINT)
