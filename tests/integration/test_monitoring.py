@@ -1,10 +1,10 @@
 """Monitoring proven against a real Prometheus server (Debian's package, installed on first use).
 
-Prometheus runs on loopback with the alert rules of deploy/prometheus and the jobs of its prometheus.yml, scraping
-a live worker and a live producer every second while articles (and some bad input) flow through the real broker.
-Then every PromQL expression of the Grafana dashboard must return data and every alert rule must evaluate
-cleanly, against series that exist. How each alert fires is tested on synthetic series by `promtool test rules`
-(tests/prometheus/alerts_test.yml).
+Prometheus runs on loopback with the alert rules of deploy/prometheus and the jobs of its prometheus.yml,
+scraping a live worker, stories stage, producer and ingest endpoint every second while articles (and some bad
+input) flow through the real broker. Then every PromQL expression of the Grafana dashboard must return data and
+every alert rule must evaluate cleanly, against series that exist. How each alert fires is tested on synthetic
+series by `promtool test rules` (tests/prometheus/alerts_test.yml).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import yaml
 from khabar import schemas
 from khabar.config import PROJECT_ROOT
 from khabar.local.ports import free_port
+from khabar.local.stories import StoriesProcess
 from support.articles import seed_variants
 from support.deploy_files import PROMETHEUS_DIR, RULE_TESTS, alert_rules, dashboard_queries, load_yaml
 from support.kafka import send_raw, stop_process
@@ -176,11 +177,25 @@ def test_every_dashboard_query_returns_data_and_every_alert_evaluates(settings, 
         stderr=ingest_log,
     )
     ingest_log.close()
+    # The stories stage beside the worker, publishing its trending window every second, for its panels.
+    run = settings.app_id.rsplit("-", 1)[-1]
+    stories_port = free_port()
+    stories = StoriesProcess(
+        settings.replace(
+            stories_topic=f"stories-{run}",
+            trending_topic=f"trending-{run}",
+            trending_publish_s=1.0,
+            worker_port=stories_port,
+            stories_port=stories_port,
+        ),
+        tmp_path / "stories.log",
+    ).start()
     prometheus = PrometheusServer(
         prometheus_bin,
         tmp_path,
         {
             "khabar-enricher": f"{settings.worker_host}:{settings.worker_port}",
+            "khabar-stories": f"{settings.worker_host}:{stories_port}",
             "khabar-producer": f"{settings.worker_host}:{producer_port}",
             "khabar-ingest": f"{settings.ingest_host}:{ingest_port}",
         },
@@ -272,4 +287,5 @@ def test_every_dashboard_query_returns_data_and_every_alert_evaluates(settings, 
             producer.kill()
             producer.wait()
         stop_process(ingest)
+        stories.stop()
         prometheus.stop()

@@ -30,7 +30,7 @@ from support.deploy_files import (
 
 COMPOSE = load_yaml(PROJECT_ROOT / "docker-compose.yml")
 SERVICES = COMPOSE["services"]
-KHABAR_SERVICES = ("producer", "enricher", "ingest")
+KHABAR_SERVICES = ("producer", "enricher", "stories", "ingest")
 
 
 def env(service: str) -> dict[str, str]:
@@ -57,7 +57,7 @@ def host_path(service: str, container_path: str) -> Path:
 
 
 def test_compose_has_the_pipeline_services():
-    assert set(SERVICES) == {"kafka", "producer", "enricher", "ingest", "prometheus", "grafana"}
+    assert set(SERVICES) == {"kafka", "producer", "enricher", "stories", "ingest", "prometheus", "grafana"}
 
 
 @pytest.mark.parametrize("service", sorted(SERVICES))
@@ -108,6 +108,8 @@ def test_prometheus_scrapes_the_services_at_their_metrics_ports():
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
     [enricher_sd] = jobs["khabar-enricher"]["dns_sd_configs"]  # one target per replica
     assert enricher_sd["names"] == ["enricher"] and enricher_sd["port"] == int(env("enricher")["KHABAR_WORKER_PORT"])
+    [stories_sd] = jobs["khabar-stories"]["dns_sd_configs"]
+    assert stories_sd["names"] == ["stories"] and stories_sd["port"] == int(env("stories")["KHABAR_STORIES_PORT"])
     [producer] = jobs["khabar-producer"]["static_configs"]
     assert producer["targets"] == [f"producer:{env('producer')['KHABAR_PRODUCER_METRICS_PORT']}"]
     [ingest] = jobs["khabar-ingest"]["static_configs"]

@@ -139,8 +139,13 @@ class Story:
         }
 
 
-def merge_hits(answers: Iterable[list[dict[str, Any]]]) -> dict[str, dict[str, Any]]:
-    """Band answers from every partition: per candidate id, the candidate's entry and the bands shared."""
+def merge_hits(
+    answers: Iterable[list[dict[str, Any]]], revisions: Iterable[dict[str, Any]] = ()
+) -> dict[str, dict[str, Any]]:
+    """Per candidate id, the candidate's entry and the bands shared: the band answers from every partition,
+    then the revisions that candidates sent. A band key counts a pair once, in the answer of the article that
+    came second there; a candidate that came second in some bands reports those in its revision (its `shared`
+    adds up) with its story as it stands (which replaces what the bands knew)."""
     merged: dict[str, dict[str, Any]] = {}
     for hits in answers:
         for hit in hits:
@@ -151,14 +156,27 @@ def merge_hits(answers: Iterable[list[dict[str, Any]]]) -> dict[str, dict[str, A
                 known["shared"] += hit["shared"]
                 if known.get("story") is None:  # another band may already know the candidate's story
                     known["story"], known["first"] = hit.get("story"), hit.get("first")
+    for hit in revisions:
+        known = merged.get(hit["id"])
+        if known is None:
+            merged[hit["id"]] = dict(hit)
+        else:
+            known["shared"] += hit["shared"]
+            known["story"], known["first"] = hit["story"], hit["first"]
     return merged
+
+
+def comes_after(candidate: Mapping[str, Any], article: Article) -> bool:
+    """Whether a candidate comes after the article in the order of stories (event time, then id)."""
+    return (candidate["t"], candidate["id"]) > (article.t, article.id)
 
 
 def decide(article: Article, candidates: Mapping[str, Mapping[str, Any]]) -> Story:
     """The article's story: that of the earliest earlier near-copy (event time, then id), else its own.
 
     Only candidates before the article count, so the decision does not depend on which articles arrived
-    first; a candidate's story is known once its own decision reached the band keys, else it is its own id."""
+    first; a candidate's story is known once its decision reached the band keys or came in its revision, else
+    it is the candidate's id (until the candidate's revision says otherwise)."""
     earlier = [
         c
         for c in candidates.values()

@@ -7,6 +7,11 @@ STORY_ASSIGNMENTS = Counter(
     "Articles given a story, by whether they nearly copy an earlier one.",
     ["duplicate"],
 )
+STORY_REVISIONS = Counter(
+    "khabar_story_revisions_total",
+    "Stories changed after they were published: an earlier copy reached the band keys after the article did "
+    "(the new record replaces the old under the article's key).",
+)
 STORY_UNREADABLE = Counter(
     "khabar_story_unreadable_total",
     "Enriched records the stories stage could not read (skipped; the enricher's output is "

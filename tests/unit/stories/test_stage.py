@@ -1,0 +1,131 @@
+"""The stories stage's handlers without a broker: its internal topics replaced by queues delivered in random
+orders (each partition in order, as Kafka does), its tables by dicts. Whatever the order, and with messages
+redelivered, every article ends with the story that the definition gives from the band keys alone."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from collections import defaultdict, deque
+from types import SimpleNamespace
+from typing import Any
+
+import faust
+import pytest
+
+from khabar.config import Settings
+from khabar.stories import logic
+from khabar.stories.app import StoriesStage
+from khabar.text import minhash
+
+PARTITIONS = 4
+WORDS = [f"كلمة{n}" for n in range(400)]
+
+
+class Table(dict):
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+
+class Topic:
+    """An internal or output topic: messages kept per partition, in order."""
+
+    def __init__(self, name: str, queues: dict[tuple[str, int], deque]) -> None:
+        self.name, self.queues = name, queues
+
+    async def send(self, key: bytes, value: Any, partition: int | None = None) -> None:
+        self.queues[(self.name, partition or 0)].append(value)
+
+
+def articles(count: int, rng: random.Random) -> list[dict]:
+    """`count` near-copies (the same text with a few words changed each) and as many unrelated texts, at event
+    times in a random order, so that no copy has a reason to arrive after the first."""
+    base = rng.sample(WORDS, 300)
+    records = []
+    for _ in range(count):
+        words = base[:]
+        for position in rng.sample(range(len(words)), 4):
+            words[position] = rng.choice(WORDS)
+        records.append(words)
+    records += [rng.sample(WORDS, 300) for _ in range(count)]
+    times = rng.sample(range(10_000), len(records))
+    return [
+        {
+            "id": f"a{n:02d}",
+            "source": f"paper{n % 3}",
+            "published": logic.moment(1_437_000_000 + t).replace("T", " ")[:19],
+            "tokens": {"norm": words},
+            "entities": [{"name": "الرياض", "type": "LOC", "count": 1}],
+        }
+        for n, (words, t) in enumerate(zip(records, times, strict=True))
+    ]
+
+
+def expected_stories(records: list[dict]) -> dict[str, str]:
+    """The definition: an article's story is that of its earliest earlier near-copy, else its own id."""
+    hasher = minhash.MinHasher()
+    keys = {r["id"]: set(hasher.keys_of(r["tokens"]["norm"])) for r in records}
+    order = sorted(records, key=lambda r: (logic.event_time(r), r["id"]))
+    stories: dict[str, str] = {}
+    for position, record in enumerate(order):
+        earlier = [e for e in order[:position] if minhash.is_near_copy(len(keys[e["id"]] & keys[record["id"]]))]
+        stories[record["id"]] = stories[earlier[0]["id"]] if earlier else record["id"]
+    return stories
+
+
+def stage() -> tuple[StoriesStage, dict[tuple[str, int], deque]]:
+    settings = Settings(topic_partitions=PARTITIONS)
+    stage = StoriesStage(faust.App("stories-unit", broker="kafka://127.0.0.1:1"), settings)
+    queues: dict[tuple[str, int], deque] = defaultdict(deque)
+    for name in ("bands_topic", "answers_topic", "mentions_topic", "windows_topic", "stories_out", "trending_out"):
+        setattr(stage, name, Topic(name, queues))
+    for name in ("bands", "pending", "assigned", "bucket_articles", "entities", "windows"):
+        setattr(stage, name, Table(name))
+    return stage, queues
+
+
+async def run(records: list[dict], rng: random.Random, redeliver: float) -> tuple[dict[str, dict], dict[str, str]]:
+    """Every record through the stage, the enriched records and each internal message delivered from a random
+    non-empty partition; with probability `redeliver` a delivered message is delivered again later. Returns the
+    latest story published per article and the story each article is counted under in the trending tables."""
+    stories_stage, queues = stage()
+    for record in records:
+        queues[("enriched", rng.randrange(PARTITIONS))].append(json.dumps(record).encode())
+    handlers = {
+        "enriched": stories_stage.on_enriched,
+        "bands_topic": stories_stage.on_band,
+        "answers_topic": stories_stage.on_answer,
+        "mentions_topic": stories_stage.on_mentions,
+    }
+    published: dict[str, dict] = {}
+    while True:
+        ready = [key for key, queue in queues.items() if queue and key[0] in handlers]
+        if not ready:
+            break
+        name, partition = rng.choice(ready)
+        value = queues[(name, partition)].popleft()
+        if rng.random() < redeliver:
+            queues[(name, partition)].append(value)
+        if name == "enriched":
+            await stories_stage.on_enriched(value)
+        else:
+            event = SimpleNamespace(value=value, message=SimpleNamespace(partition=partition))
+            await handlers[name](event)
+        for story in queues.pop(("stories_out", 0), ()):
+            record = json.loads(story)
+            published[record["id"]] = record["story"]
+    counted = {a: held[0] for articles in stories_stage.bucket_articles.values() for a, held in articles.items()}
+    return published, counted
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_stories_are_those_of_the_definition_whatever_the_arrival_order(seed: int) -> None:
+    rng = random.Random(seed)
+    records = articles(8, rng)
+    expected = expected_stories(records)
+    assert len(set(expected.values())) < len(expected), "the test articles hold no near-copies"
+    published, counted = asyncio.run(run(records, rng, redeliver=0.1 if seed % 2 else 0.0))
+    assert {article_id: story["id"] for article_id, story in published.items()} == expected
+    assert counted == expected  # trending counts a revised article under its new story, once
