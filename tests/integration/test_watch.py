@@ -45,9 +45,15 @@ def wait_for(condition, timeout: float, what: str, every: float = 0.05) -> None:
 
 
 def part_sent(inbox: Path) -> bool:
-    """A file is being sent and the broker acknowledged some of it (its journal has ids, not only marks)."""
+    """A file is being sent and the broker acknowledged some of it (its journal has ids, not only marks). The
+    file must still be there: a finished file is moved to done/ before its journal is deleted, and a CI run
+    took such a leftover journal for a half-sent file."""
     journals = (inbox / ".sending").glob("*.acked")
-    return any(not line.startswith("@") for journal in journals for line in journal.read_text().split())
+    return any(
+        journal.with_name(journal.name.removesuffix(".acked")).exists()
+        and any(not line.startswith("@") for line in journal.read_text().split())
+        for journal in journals
+    )
 
 
 def stopped(pid: int) -> bool:
