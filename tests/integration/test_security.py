@@ -1,5 +1,6 @@
-"""khabar on a secured broker (`khabar kafka up --secure`): SASL_SSL with SCRAM-SHA-512 only, a throwaway CA,
-StandardAuthorizer with least-privilege ACLs. The pipeline works end to end; a wrong password, an untrusted
+"""khabar on a secured broker (`khabar kafka up --secure`): SASL_SSL only (SCRAM-SHA-512, SCRAM-SHA-256, PLAIN),
+a throwaway CA, StandardAuthorizer with least-privilege ACLs. The pipeline works end to end by each mechanism
+(the producer, the worker's batch loop, Faust and the lag reader all log in by it); a wrong password, an untrusted
 certificate and a principal without the ACL each fail at once with an error naming the cause."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from khabar.config import PROJECT_ROOT, Settings
 from khabar.local.cluster import LocalCluster
 from khabar.local.outputs import OutputReader
 from khabar.local.ports import free_port
-from khabar.local.secure import USERS, LocalSecurity, grant_least_privilege
+from khabar.local.secure import MECHANISMS, USERS, LocalSecurity, grant_least_privilege
 from khabar.local.worker import WorkerProcess
 from khabar.producer.replay import Replayer
 from khabar.topics import ensure_topics
@@ -61,9 +62,11 @@ def khabar(settings: Settings, *args: str):
     return result, time.monotonic() - started
 
 
-def test_the_pipeline_works_end_to_end_over_sasl_ssl_with_least_privilege(secure_cluster, base, tmp_path):
-    as_worker, as_producer = (secure_cluster.client_settings(base, user) for user in ("worker", "producer"))
+@pytest.mark.parametrize("mechanism", MECHANISMS)
+def test_the_pipeline_works_end_to_end_over_sasl_ssl_with_least_privilege(secure_cluster, base, tmp_path, mechanism):
+    as_worker, as_producer = (secure_cluster.client_settings(base, user, mechanism) for user in ("worker", "producer"))
     assert as_worker.security_protocol == "SASL_SSL" and as_worker.ssl_check_hostname
+    assert as_worker.sasl_mechanism == mechanism
     reader = OutputReader(secure_cluster.client_settings(base, "admin"))
     worker = WorkerProcess(as_worker, tmp_path / "worker.log").start()
     try:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from khabar.config import NODE_PORT_STEP, Settings
 from khabar.local.broker import BrokerError, LocalBroker, _cluster_id
-from khabar.local.secure import LocalSecurity
+from khabar.local.secure import MECHANISM, LocalSecurity
 
 
 def _replication(brokers: int) -> dict[str, str]:
@@ -116,10 +116,10 @@ class LocalCluster:
         """Stop every node; False if none was running."""
         return any([node.down() for node in self.nodes])
 
-    def client_settings(self, settings: Settings, user: str = "admin") -> Settings:
-        """`settings` pointed at this cluster (as `user` when it is secured)."""
+    def client_settings(self, settings: Settings, user: str = "admin", mechanism: str = MECHANISM) -> Settings:
+        """`settings` pointed at this cluster (as `user`, by SASL `mechanism`, when it is secured)."""
         settings = settings.replace(bootstrap_servers=self.bootstrap)
-        return self.security.client_settings(settings, user) if self.security else settings
+        return self.security.client_settings(settings, user, mechanism) if self.security else settings
 
 
 def _readiness_config(security: LocalSecurity) -> dict:

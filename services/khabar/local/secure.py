@@ -2,7 +2,8 @@
 
 Made once per broker home with openssl (Kafka reads PEM): `security/ca.pem` is what clients trust
 (KHABAR_SSL_CAFILE), `security/<user>.password` holds each user's password (KHABAR_SASL_PASSWORD_FILE). The
-client listener takes SASL_SSL with SCRAM-SHA-512 only (no plaintext port); the controller listener takes SSL
+client listener takes SASL_SSL only (no plaintext port), with SCRAM-SHA-512 (the brokers' own and the default),
+SCRAM-SHA-256 and PLAIN, so that each mechanism a managed Kafka offers is tried; the controller listener takes SSL
 with required client certificates (KRaft controllers cannot use SCRAM), its principal the certificate's CN.
 """
 
@@ -17,7 +18,8 @@ from pathlib import Path
 from khabar.config import Settings
 from khabar.local.broker import BrokerError
 
-MECHANISM = "SCRAM-SHA-512"
+MECHANISM = "SCRAM-SHA-512"  # between brokers, and the clients' default
+MECHANISMS = ("SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN")
 # admin: super user (ACLs, topics); broker: the nodes talking to each other; worker and producer: khabar's roles.
 USERS = ("admin", "broker", "worker", "producer")
 CERTIFICATE_DAYS = 30
@@ -104,14 +106,20 @@ class LocalSecurity:
             f'org.apache.kafka.common.security.scram.ScramLoginModule required username="broker" '
             f'password="{self.password("broker")}";'
         )
+        # PLAIN's users are the listener's JAAS entries (user_<name>="<password>"); SCRAM's live in the metadata.
+        plain = "org.apache.kafka.common.security.plain.PlainLoginModule required " + " ".join(
+            f'user_{user}="{self.password(user)}"' for user in USERS
+        )
         return {
             "listeners": f"SASL_SSL://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
             "advertised.listeners": f"SASL_SSL://127.0.0.1:{port}",
             "inter.broker.listener.name": "SASL_SSL",
             "listener.security.protocol.map": "CONTROLLER:SSL,SASL_SSL:SASL_SSL",
-            "sasl.enabled.mechanisms": MECHANISM,
+            "sasl.enabled.mechanisms": ",".join(MECHANISMS),
             "sasl.mechanism.inter.broker.protocol": MECHANISM,
             "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config": jaas,
+            "listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config": jaas,
+            "listener.name.sasl_ssl.plain.sasl.jaas.config": plain + ";",
             "listener.name.controller.ssl.client.auth": "required",
             "ssl.keystore.type": "PEM",
             "ssl.keystore.location": str(self.broker_pem),
@@ -127,14 +135,15 @@ class LocalSecurity:
         """The SCRAM users, added while formatting the storage (before the first start)."""
         options = []
         for user in USERS:
-            options += ["--add-scram", f"{MECHANISM}=[name={user},password={self.password(user)}]"]
+            for mechanism in (m for m in MECHANISMS if m.startswith("SCRAM-")):
+                options += ["--add-scram", f"{mechanism}=[name={user},password={self.password(user)}]"]
         return options
 
-    def client_settings(self, settings: Settings, user: str) -> Settings:
-        """`settings` as `user` on this broker: SASL_SSL, SCRAM, this CA, the password from its file."""
+    def client_settings(self, settings: Settings, user: str, mechanism: str = MECHANISM) -> Settings:
+        """`settings` as `user` on this broker: SASL_SSL, `mechanism`, this CA, the password from its file."""
         return settings.replace(
             security_protocol="SASL_SSL",
-            sasl_mechanism=MECHANISM,
+            sasl_mechanism=mechanism,
             sasl_username=user,
             sasl_password="",
             sasl_password_file=str(self.password_file(user)),
