@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -56,24 +57,39 @@ def metric(worker: WorkerProcess, name: str) -> float:
     return sum(values)
 
 
+def one_story(stories: dict[str, dict], copies: list[dict]) -> bool:
+    """Whether every copy has the first copy's story."""
+    return {stories[c["id"]]["id"] for c in copies if c["id"] in stories} == {copies[0]["id"]}
+
+
 class StoriesMissing(AssertionError):
     """Articles that got no story in time."""
 
 
-def stories_of(settings: Settings, ids: set[str], timeout: float = 120) -> dict[str, dict]:
-    records = read_topics(
-        settings, [settings.stories_topic], lambda r: latest_story(r[settings.stories_topic]).keys() >= ids, timeout
-    )
+def stories_of(
+    settings: Settings, ids: set[str], timeout: float = 120, settled: Callable[[dict], bool] = lambda _: True
+) -> dict[str, dict]:
+    """The latest story of each article, once every one has a story and `settled(stories)` holds (a story can
+    be revised after it was first published: an earlier copy reached the band keys later), or at the timeout."""
+
+    def done(records: dict[str, list[dict]]) -> bool:
+        stories = latest_story(records[settings.stories_topic])
+        return stories.keys() >= ids and settled(stories)
+
+    records = read_topics(settings, [settings.stories_topic], done, timeout)
     stories = latest_story(records[settings.stories_topic])
     if not stories.keys() >= ids:
         raise StoriesMissing(f"{len(ids - stories.keys())} of {len(ids)} articles got no story in {timeout}s")
     return stories
 
 
-def trending_matches_recount(settings: Settings, ids: set[str], timeout: float = 90) -> tuple[dict, dict, int]:
+def trending_matches_recount(
+    settings: Settings, ids: set[str], copies: list[dict], timeout: float = 90
+) -> tuple[dict, dict, int]:
     """Wait until the newest trending record of WINDOW_END equals the recount from the enriched topic (by
-    distinct article id); return both and how many enriched records were redelivered copies."""
-    stories = stories_of(settings, ids)
+    distinct article id), once the copies' stories have settled; return both and how many enriched records were
+    redelivered copies."""
+    stories = stories_of(settings, ids, settled=lambda s: one_story(s, copies))
     enriched = read_topics(
         settings, [settings.enriched_topic], lambda r: {x["id"] for x in r[settings.enriched_topic]} >= ids, 60
     )[settings.enriched_topic]
@@ -100,9 +116,11 @@ def test_near_copies_are_found_across_two_worker_processes(
     try:
         copies, others = near_copies(6), distinct_articles(6, first_second=100)
         send(stories_settings, copies + others)
-        stories = stories_of(stories_settings, {r["id"] for r in copies + others})
-
         root = copies[0]["id"]
+        stories = stories_of(
+            stories_settings, {r["id"] for r in copies + others}, settled=lambda s: one_story(s, copies), timeout=180
+        )
+
         assert {stories[c["id"]]["id"] for c in copies} == {root}
         assert stories[root]["duplicate_of"] is None
         assert [stories[c["id"]]["duplicate_of"] for c in copies[1:]] == [root] * 5
@@ -145,7 +163,7 @@ def test_trending_counts_equal_a_recount_after_a_sigkill_and_restart(
         stage.kill()
     restarted = start(stories_settings, tmp_path / "after.log")
     try:
-        expected, stories, redelivered = trending_matches_recount(stories_settings, ids)
+        expected, stories, redelivered = trending_matches_recount(stories_settings, ids, copies)
         print(f"redelivered enriched records: {redelivered}; entities in the window: {len(expected)}")
         # The ten near-copies are one story: counted ten times as articles, once as a story.
         assert {stories[c["id"]]["id"] for c in copies} == {copies[0]["id"]}
@@ -168,13 +186,13 @@ def test_state_is_recovered_from_the_changelogs_after_a_restart(
     restarted = start(stories_settings, tmp_path / "after.log")
     try:
         send(stories_settings, copies[2:])
-        stories = stories_of(stories_settings, {r["id"] for r in copies})
+        stories = stories_of(stories_settings, {r["id"] for r in copies}, settled=lambda s: one_story(s, copies))
         # The band keys of the first copies were stored before the restart: the new copies still find them.
         assert [stories[c["id"]]["duplicate_of"] for c in copies[2:]] == [copies[0]["id"]] * 2
         assert {stories[c["id"]]["id"] for c in copies} == {copies[0]["id"]}
         recovery = metric(restarted, "khabar_stories_recovery_seconds")
         print(f"stories tables recovered in {recovery:.2f}s")
         assert recovery > 0
-        trending_matches_recount(stories_settings, {r["id"] for r in before + copies[2:]})
+        trending_matches_recount(stories_settings, {r["id"] for r in before + copies[2:]}, copies)
     finally:
         restarted.stop()
