@@ -208,14 +208,17 @@ class StoriesStage:
                 story.duplicate_of,
                 {"kind": "follow", "id": story.duplicate_of, "follower": article.id},
             )
-        later = [c["id"] for c in logic.merge_hits(state["answers"].values()).values() if logic.comes_after(c, article)]
-        await self._revise(article, story, state, sorted(set(later) | set(state["followers"])))
+        await self._revise(article, story, state)
 
     async def _revise(
-        self, article: logic.Article, story: logic.Story, state: dict[str, Any], targets: list[str]
+        self, article: logic.Article, story: logic.Story, state: dict[str, Any], targets: list[str] | None = None
     ) -> None:
-        """The article's story and the band keys it shares with each target that the target did not see."""
+        """The article's story and the band keys it shares with each target that the target did not see; the
+        targets are by default every later article that may depend on it (later candidates and followers)."""
         own = logic.merge_hits(state["answers"].values())
+        if targets is None:
+            later = {key for key, candidate in own.items() if logic.comes_after(candidate, article)}
+            targets = sorted(later | set(state["followers"]))
         first = {"source": story.first_source, "t": story.first_t}
         for target in targets:
             shared = own[target]["shared"] if target in own else 0

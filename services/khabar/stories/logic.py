@@ -147,22 +147,21 @@ def merge_hits(
     came second there; a candidate that came second in some bands reports those in its revision (its `shared`
     adds up) with its story as it stands (which replaces what the bands knew)."""
     merged: dict[str, dict[str, Any]] = {}
-    for hits in answers:
-        for hit in hits:
-            known = merged.get(hit["id"])
-            if known is None:
-                merged[hit["id"]] = dict(hit)
-            else:
-                known["shared"] += hit["shared"]
-                if known.get("story") is None:  # another band may already know the candidate's story
-                    known["story"], known["first"] = hit.get("story"), hit.get("first")
-    for hit in revisions:
+
+    def add(hit: dict[str, Any], revision: bool) -> None:
         known = merged.get(hit["id"])
         if known is None:
             merged[hit["id"]] = dict(hit)
-        else:
-            known["shared"] += hit["shared"]
-            known["story"], known["first"] = hit["story"], hit["first"]
+            return
+        known["shared"] += hit["shared"]
+        if revision or known.get("story") is None:  # another band may already know the candidate's story
+            known["story"], known["first"] = hit.get("story"), hit.get("first")
+
+    for hits in answers:
+        for hit in hits:
+            add(hit, revision=False)
+    for hit in revisions:
+        add(hit, revision=True)
     return merged
 
 
