@@ -47,11 +47,12 @@ def wait_for(condition, timeout: float, what: str, every: float = 0.05) -> None:
 def part_sent(inbox: Path) -> bool:
     """A file is being sent and the broker acknowledged some of it (its journal has ids, not only marks). The
     file must still be there: a finished file is moved to done/ before its journal is deleted, and a CI run
-    took such a leftover journal for a half-sent file."""
+    took such a leftover journal for a half-sent file. Lines, not words: a mark "@0 17" has a word "17" that is
+    not a mark, and two CI-style runs took a journal of marks alone for a half-sent file."""
     journals = (inbox / ".sending").glob("*.acked")
     return any(
         journal.with_name(journal.name.removesuffix(".acked")).exists()
-        and any(not line.startswith("@") for line in journal.read_text().split())
+        and any(line and not line.startswith("@") for line in journal.read_text().split("\n"))
         for journal in journals
     )
 
