@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 import time
 from collections import Counter
 
 import pytest
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from khabar.config import Settings
 from khabar.local.ports import free_port
@@ -250,3 +251,69 @@ def test_at_least_once_is_the_same_loop_committing_offsets_after_its_outputs(set
         assert "at_least_once" in worker.log_path.read_text()
     finally:
         worker.stop()
+
+
+def fence(settings: Settings) -> None:
+    """What another holder of the worker's transactional id does: its init_transactions fences the worker's
+    producer (its open transaction is aborted, its next transactional request refused)."""
+    token = (settings.state_dir / "worker" / "slots" / "slot-0.token").read_text().strip()
+    rival = KafkaProducer(bootstrap_servers=settings.bootstrap_servers, transactional_id=f"{settings.app_id}-{token}")
+    try:
+        rival.init_transactions()
+    finally:
+        rival.close(timeout=5)
+
+
+def batches_failed(worker: WorkerProcess) -> int:
+    """Batches the worker gave up and consumed again. A fence shows as ProducerFencedError, or, when it lands
+    on a send, as a stale epoch that kafka-python first tries to bump."""
+    return worker.log_path.read_text(errors="replace").count("not committed, consumed again")
+
+
+def test_a_fenced_producer_is_replaced_and_a_rival_that_keeps_fencing_stops_the_worker(eos_settings, tmp_path):
+    settings = eos_settings
+    records = seed_variants(ARTICLES)
+    replayer = Replayer(settings)
+    sending = threading.Thread(target=replayer.replay, args=(records,), kwargs={"rate": 40})
+    uncommitted, committed = Tally(settings, "read_uncommitted"), Tally(settings, "read_committed")
+    worker = WorkerProcess(settings, tmp_path / "worker.log").start()
+    try:
+        sending.start()
+        # One fence, as a broker failover brings (kafka-python reports a stale epoch as a fence): ridden out.
+        committed.wait_for(50, timeout=120)
+        fence(settings)
+        deadline = time.monotonic() + 60
+        while batches_failed(worker) < 1:
+            assert time.monotonic() < deadline and worker.alive(), worker.log_tail()
+            time.sleep(0.1)
+        committed.wait_for(committed.drain().total + 50, timeout=120)
+        assert worker.alive(), worker.log_tail()
+        # A rival that fences each new producer: after more than _REPLACEMENTS_ALLOWED (5) replacements in the
+        # window, the worker stops.
+        rival_fences, deadline = 1, time.monotonic() + 180
+        while worker.alive():
+            failed = batches_failed(worker)
+            assert rival_fences < 12, worker.log_tail()
+            fence(settings)
+            rival_fences += 1
+            while batches_failed(worker) == failed and worker.alive():
+                assert time.monotonic() < deadline, worker.log_tail()
+                time.sleep(0.1)
+            # Until its new producer commits (the next fence must land on that one, not before its init) or the
+            # worker stops.
+            outputs = committed.total
+            while committed.update() == outputs and worker.alive():
+                assert time.monotonic() < deadline, worker.log_tail()
+        assert "TransactionalIdContested" in worker.log_tail(200) and "another process holds the id" in worker.log_tail(
+            200
+        ), worker.log_tail()
+        # Restarted in its own place, it takes over the id and finishes: nothing lost, nothing twice.
+        worker = WorkerProcess(settings, tmp_path / "restarted.log").start()
+        sending.join(60)
+        committed.wait_for(ARTICLES, timeout=300)
+        check_exactly_once(settings, {r["id"] for r in records}, uncommitted, "fenced", fences=rival_fences)
+    finally:
+        replayer.close()
+        worker.stop()
+        uncommitted.close()
+        committed.close()
