@@ -154,9 +154,15 @@ def check_access(settings: Settings, timeout_s: float = 10.0) -> None:
                 f"{principal(settings)}: check KHABAR_SASL_USERNAME and the password "
                 f"(KHABAR_SASL_PASSWORD_FILE)"
             ) from error
+        # Under TLS 1.3 a broker that requires a client certificate accepts the handshake, then closes.
+        certificate = (
+            ", or a client certificate (KHABAR_SSL_CERTFILE, KHABAR_SSL_KEYFILE)"
+            if uses_tls(settings) and not settings.ssl_certfile
+            else ""
+        )
         raise KafkaAccessError(
             f"the broker at {where} broke off the connection ({type(error).__name__}: {error}): "
-            "does it expect another KHABAR_SECURITY_PROTOCOL or KHABAR_SASL_MECHANISM?"
+            f"does it expect another KHABAR_SECURITY_PROTOCOL or KHABAR_SASL_MECHANISM{certificate}?"
         ) from error
     except (TimeoutError, OSError) as error:
         raise KafkaAccessError(

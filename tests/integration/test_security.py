@@ -1,7 +1,8 @@
-"""khabar on a secured broker (`khabar kafka up --secure`): SASL_SSL only (SCRAM-SHA-512, SCRAM-SHA-256, PLAIN),
-a throwaway CA, StandardAuthorizer with least-privilege ACLs. The pipeline works end to end by each mechanism
-(the producer, the worker's batch loop, Faust and the lag reader all log in by it); a wrong password, an untrusted
-certificate and a principal without the ACL each fail at once with an error naming the cause."""
+"""khabar on a secured broker (`khabar kafka up --secure`): SASL_SSL (SCRAM-SHA-512, SCRAM-SHA-256, PLAIN) and,
+on the next port, SSL with required client certificates (mTLS); a throwaway CA, StandardAuthorizer with
+least-privilege ACLs. The pipeline works end to end by each mechanism and by certificate (the producer, the
+worker's batch loop, Faust and the lag reader all log in by it); a wrong password, an untrusted certificate, a
+missing client certificate and a principal without the ACL each fail at once with an error naming the cause."""
 
 from __future__ import annotations
 
@@ -62,11 +63,9 @@ def khabar(settings: Settings, *args: str):
     return result, time.monotonic() - started
 
 
-@pytest.mark.parametrize("mechanism", MECHANISMS)
-def test_the_pipeline_works_end_to_end_over_sasl_ssl_with_least_privilege(secure_cluster, base, tmp_path, mechanism):
-    as_worker, as_producer = (secure_cluster.client_settings(base, user, mechanism) for user in ("worker", "producer"))
-    assert as_worker.security_protocol == "SASL_SSL" and as_worker.ssl_check_hostname
-    assert as_worker.sasl_mechanism == mechanism
+def run_pipeline(secure_cluster: LocalCluster, base: Settings, as_worker: Settings, as_producer: Settings, tmp_path):
+    """Ten articles and a dead letter through the worker (its batch loop, Faust, the lag reader) as `as_worker`,
+    sent as `as_producer`, read back as the admin; no secret in the worker's log nor in the dead letter."""
     reader = OutputReader(secure_cluster.client_settings(base, "admin"))
     worker = WorkerProcess(as_worker, tmp_path / "worker.log").start()
     try:
@@ -92,9 +91,35 @@ def test_the_pipeline_works_end_to_end_over_sasl_ssl_with_least_privilege(secure
         "broken": ["deadletter"],
     }
     schemas.validate(schemas.DEADLETTER, found["broken"][0][1])
-    # No secret in the worker's log nor in a dead letter.
     shown = worker.log_path.read_text(errors="replace") + str(found["broken"][0][1])
     assert not [user for user in USERS if secure_cluster.security.password(user) in shown]
+    assert "PRIVATE KEY" not in shown
+
+
+@pytest.mark.parametrize("mechanism", MECHANISMS)
+def test_the_pipeline_works_end_to_end_over_sasl_ssl_with_least_privilege(secure_cluster, base, tmp_path, mechanism):
+    as_worker, as_producer = (secure_cluster.client_settings(base, user, mechanism) for user in ("worker", "producer"))
+    assert as_worker.security_protocol == "SASL_SSL" and as_worker.ssl_check_hostname
+    assert as_worker.sasl_mechanism == mechanism
+    run_pipeline(secure_cluster, base, as_worker, as_producer, tmp_path)
+
+
+def test_the_pipeline_works_end_to_end_by_client_certificates_with_least_privilege(secure_cluster, base, tmp_path):
+    """mTLS: no password at all; the broker takes each client's certificate CN as its principal, so the same
+    ACLs hold (the producer's certificate may only write the raw topic, below)."""
+    as_worker, as_producer = (secure_cluster.certificate_settings(base, user) for user in ("worker", "producer"))
+    assert as_worker.security_protocol == "SSL" and as_worker.ssl_certfile and not as_worker.sasl_username
+    run_pipeline(secure_cluster, base, as_worker, as_producer, tmp_path)
+    result, seconds = khabar(secure_cluster.certificate_settings(base, "producer"), "worker")
+    assert result.exit_code == 1 and seconds < FAST_S
+    assert f"may not describe or create the topic(s) {base.enriched_topic}" in result.output, result.output
+
+
+def test_the_certificate_port_refuses_a_client_without_a_certificate_at_once(secure_cluster, base):
+    settings = secure_cluster.certificate_settings(base, "producer").replace(ssl_certfile="")
+    result, seconds = khabar(settings, "replay", SEEDS)
+    assert result.exit_code == 1 and seconds < FAST_S, (seconds, result.output)
+    assert "KHABAR_SSL_CERTFILE" in result.output, result.output
 
 
 def test_no_port_takes_plaintext(secure_cluster, base):

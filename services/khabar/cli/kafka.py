@@ -63,8 +63,9 @@ def up(settings, brokers, secure) -> None:
 
         grant_least_privilege(admin, settings)
         click.echo(
-            f"SASL_SSL only, SCRAM-SHA-512; ACLs for topics {settings.raw_topic}, {settings.enriched_topic}, "
-            f"{settings.deadletter_topic} and group {settings.app_id}. Settings per role:"
+            f"SASL_SSL (SCRAM-SHA-512, SCRAM-SHA-256, PLAIN) on {cluster.bootstrap}, no plaintext; ACLs for topics "
+            f"{settings.raw_topic}, {settings.enriched_topic}, {settings.deadletter_topic} and group "
+            f"{settings.app_id}. Settings per role:"
         )
         for user in ("worker", "producer", "admin"):
             role = cluster.security.client_settings(settings, user)
@@ -73,6 +74,13 @@ def up(settings, brokers, secure) -> None:
                 f"KHABAR_SASL_MECHANISM={role.sasl_mechanism} KHABAR_SASL_USERNAME={user} "
                 f"KHABAR_SASL_PASSWORD_FILE={role.sasl_password_file} "
                 f"KHABAR_SSL_CAFILE={role.ssl_cafile}"
+            )
+        click.echo("Or by client certificate (mTLS), the same roles:")
+        for user in ("worker", "producer", "admin"):
+            role = cluster.certificate_settings(settings, user)
+            click.echo(
+                f"  {user + ':':9} KHABAR_BOOTSTRAP_SERVERS={role.bootstrap_servers} KHABAR_SECURITY_PROTOCOL=SSL "
+                f"KHABAR_SSL_CERTFILE={role.ssl_certfile} KHABAR_SSL_CAFILE={role.ssl_cafile}"
             )
 
 

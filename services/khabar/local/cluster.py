@@ -14,7 +14,7 @@ from pathlib import Path
 
 from khabar.config import NODE_PORT_STEP, Settings
 from khabar.local.broker import BrokerError, LocalBroker, _cluster_id
-from khabar.local.secure import MECHANISM, LocalSecurity
+from khabar.local.secure import MECHANISM, MTLS_PORT_OFFSET, LocalSecurity
 
 
 def _replication(brokers: int) -> dict[str, str]:
@@ -120,6 +120,13 @@ class LocalCluster:
         """`settings` pointed at this cluster (as `user`, by SASL `mechanism`, when it is secured)."""
         settings = settings.replace(bootstrap_servers=self.bootstrap)
         return self.security.client_settings(settings, user, mechanism) if self.security else settings
+
+    def certificate_settings(self, settings: Settings, user: str = "admin") -> Settings:
+        """`settings` pointed at this secured cluster's mTLS ports, as `user` by its client certificate."""
+        if self.security is None:
+            raise BrokerError("the local cluster is not secured: no client certificates (khabar kafka up --secure)")
+        mtls = ",".join(f"127.0.0.1:{node.port + MTLS_PORT_OFFSET}" for node in self.nodes)
+        return self.security.certificate_settings(settings.replace(bootstrap_servers=mtls), user)
 
 
 def _readiness_config(security: LocalSecurity) -> dict:

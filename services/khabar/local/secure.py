@@ -3,8 +3,10 @@
 Made once per broker home with openssl (Kafka reads PEM): `security/ca.pem` is what clients trust
 (KHABAR_SSL_CAFILE), `security/<user>.password` holds each user's password (KHABAR_SASL_PASSWORD_FILE). The
 client listener takes SASL_SSL only (no plaintext port), with SCRAM-SHA-512 (the brokers' own and the default),
-SCRAM-SHA-256 and PLAIN, so that each mechanism a managed Kafka offers is tried; the controller listener takes SSL
-with required client certificates (KRaft controllers cannot use SCRAM), its principal the certificate's CN.
+SCRAM-SHA-256 and PLAIN, so that each mechanism a managed Kafka offers is tried. The port after it takes SSL with
+a required client certificate (mTLS, as Aiven and Strimzi offer): `security/<user>.pem` is each user's key and
+certificate (KHABAR_SSL_CERTFILE), its CN the principal the ACLs name. The controller listener takes SSL with
+required client certificates too (KRaft controllers cannot use SCRAM).
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ MECHANISM = "SCRAM-SHA-512"  # between brokers, and the clients' default
 MECHANISMS = ("SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN")
 # admin: super user (ACLs, topics); broker: the nodes talking to each other; worker and producer: khabar's roles.
 USERS = ("admin", "broker", "worker", "producer")
+CERTIFIED_USERS = ("admin", "worker", "producer")  # each has a client certificate for the mTLS port too
 CERTIFICATE_DAYS = 30
+MTLS_PORT_OFFSET = 1  # a node's port + 1 takes TLS with a required client certificate, its CN the principal
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,11 @@ class LocalSecurity:
     def create(self) -> None:
         """The CA, the broker's certificate (for IP 127.0.0.1 and localhost) and every user's password, once."""
         if self.broker_pem.exists():
+            if not all(self.certificate(user).exists() for user in CERTIFIED_USERS):
+                raise BrokerError(
+                    f"{self.dir} was made by an older khabar, without client certificates: stop the broker "
+                    f"(khabar kafka down) and remove {self.dir.parent} to make a new one"
+                )
             return
         if shutil.which("openssl") is None:
             raise BrokerError("openssl is not on PATH: install it (apt-get install openssl) for a secured broker")
@@ -55,12 +64,7 @@ class LocalSecurity:
             path = self.password_file(user)
             path.touch(mode=0o600)
             path.write_text(secrets.token_hex(16) + "\n")  # hex: nothing to escape in the storage tool or JAAS
-        ca_key, key, request = self.dir / "ca.key", self.dir / "broker.key", self.dir / "broker.csr"
-        extensions = self.dir / "broker.ext"
-        extensions.write_text(
-            "subjectAltName = IP:127.0.0.1, DNS:localhost\nextendedKeyUsage = serverAuth, clientAuth\n"
-        )
-        days = str(CERTIFICATE_DAYS)
+        ca_key = self.dir / "ca.key"
         _openssl(
             "req",
             "-x509",
@@ -72,12 +76,24 @@ class LocalSecurity:
             "-out",
             self.ca_file,
             "-days",
-            days,
+            str(CERTIFICATE_DAYS),
             "-subj",
             "/CN=khabar local CA",
         )
-        _openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", request, "-subj", "/CN=broker")
-        certificate = self.dir / "broker.crt"
+        self._sign(ca_key, self.broker_pem, "broker", "subjectAltName = IP:127.0.0.1, DNS:localhost\n")
+        for user in CERTIFIED_USERS:
+            self._sign(ca_key, self.certificate(user), user)
+        ca_key.unlink()
+
+    def certificate(self, user: str) -> Path:
+        """`user`'s unencrypted key and certificate (CN=<user>) in one file, for the mTLS port."""
+        return self.dir / f"{user}.pem"
+
+    def _sign(self, ca_key: Path, pem: Path, name: str, extensions: str = "") -> None:
+        """A key and a certificate for CN=`name` signed by the CA, written to `pem` (0600)."""
+        key, request, certificate, extfile = (self.dir / f"{name}.{kind}" for kind in ("key", "csr", "crt", "ext"))
+        extfile.write_text(extensions + "extendedKeyUsage = serverAuth, clientAuth\n")
+        _openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", request, "-subj", f"/CN={name}")
         _openssl(
             "x509",
             "-req",
@@ -91,14 +107,14 @@ class LocalSecurity:
             "-out",
             certificate,
             "-days",
-            days,
+            str(CERTIFICATE_DAYS),
             "-extfile",
-            extensions,
+            extfile,
         )
-        self.broker_pem.touch(mode=0o600)
-        self.broker_pem.write_text(key.read_text() + certificate.read_text())
-        for path in (ca_key, key, request, certificate, extensions):
-            path.unlink()
+        pem.touch(mode=0o600)
+        pem.write_text(key.read_text() + certificate.read_text())
+        for path in (key, request, certificate, extfile, self.dir / "ca.srl"):
+            path.unlink(missing_ok=True)
 
     def broker_properties(self, port: int, controller_port: int) -> dict[str, str]:
         """Overrides of the template's listeners: SASL_SSL for clients and between brokers, mTLS to controllers."""
@@ -110,11 +126,13 @@ class LocalSecurity:
         plain = "org.apache.kafka.common.security.plain.PlainLoginModule required " + " ".join(
             f'user_{user}="{self.password(user)}"' for user in USERS
         )
+        mtls = port + MTLS_PORT_OFFSET
         return {
-            "listeners": f"SASL_SSL://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
-            "advertised.listeners": f"SASL_SSL://127.0.0.1:{port}",
+            "listeners": f"SASL_SSL://127.0.0.1:{port},MTLS://127.0.0.1:{mtls},CONTROLLER://127.0.0.1:{controller_port}",
+            "advertised.listeners": f"SASL_SSL://127.0.0.1:{port},MTLS://127.0.0.1:{mtls}",
             "inter.broker.listener.name": "SASL_SSL",
-            "listener.security.protocol.map": "CONTROLLER:SSL,SASL_SSL:SASL_SSL",
+            "listener.security.protocol.map": "CONTROLLER:SSL,SASL_SSL:SASL_SSL,MTLS:SSL",
+            "listener.name.mtls.ssl.client.auth": "required",
             "sasl.enabled.mechanisms": ",".join(MECHANISMS),
             "sasl.mechanism.inter.broker.protocol": MECHANISM,
             "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config": jaas,
@@ -138,6 +156,19 @@ class LocalSecurity:
             for mechanism in (m for m in MECHANISMS if m.startswith("SCRAM-")):
                 options += ["--add-scram", f"{mechanism}=[name={user},password={self.password(user)}]"]
         return options
+
+    def certificate_settings(self, settings: Settings, user: str) -> Settings:
+        """`settings` as `user` by client certificate (mTLS): SSL, this CA, the user's key and certificate. The
+        bootstrap servers are the caller's to point at the mTLS ports."""
+        return settings.replace(
+            security_protocol="SSL",
+            sasl_username="",
+            sasl_password="",
+            sasl_password_file="",
+            ssl_cafile=str(self.ca_file),
+            ssl_certfile=str(self.certificate(user)),
+            ssl_keyfile="",
+        )
 
     def client_settings(self, settings: Settings, user: str, mechanism: str = MECHANISM) -> Settings:
         """`settings` as `user` on this broker: SASL_SSL, `mechanism`, this CA, the password from its file."""
