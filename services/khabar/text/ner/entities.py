@@ -217,7 +217,9 @@ def _propagate(
     firsts = {k[0] for k in known}
     # A bare form is a suffix of the token's key (key works character by character), after "ال" or not: a token
     # with no suffix among these can start no known name, and its _bare (22% of extract_entities) is skipped.
-    tails = firsts | {f[2:] for f in firsts if f.startswith("ال")}
+    # As a tuple for str.endswith, which tries them in C: a suffix test per length in Python took 14% of
+    # extract_entities (cProfile, 1,000 new SaudiNewsNet articles).
+    tails = tuple(firsts | {f[2:] for f in firsts if f.startswith("ال")})
     bare_of: dict[tuple[str, int], str] = {}  # one _bare per word and split, not per token
     out = []
     for gi, group in enumerate(groups):
@@ -232,9 +234,7 @@ def _propagate(
                 if bare is None:
                     k = keys[i]
                     # "" when skipped: then "" is no tail (the empty suffix is always tried), so it is no first.
-                    bare = bare_of[split] = (
-                        _bare(tok, standalone) if any(k[n:] in tails for n in range(len(k) + 1)) else ""
-                    )
+                    bare = bare_of[split] = _bare(tok, standalone) if k.endswith(tails) else ""
                 if bare in firsts:
                     for n in range(min(longest, len(group) - i), 0, -1):
                         if any((gi, j) in taken for j in range(i, i + n)):
