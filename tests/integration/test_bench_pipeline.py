@@ -31,6 +31,8 @@ FIELDS = {
     "ratio_to_passthrough",
     "scaleout_articles_per_s",
     "scaleout_ratio",
+    "stories_articles_per_s",
+    "stories_cost_pct",
     "library_articles_per_s",
     "ner_model",
     "deadlettered",
@@ -62,7 +64,7 @@ def test_bench_pipeline_prints_every_figure_and_leaves_nothing_behind(shared_dir
     }
     result = CliRunner().invoke(
         main,
-        ["bench", "pipeline", "--articles", "12", "--soak", "--soak-articles", "8", "--json"],
+        ["bench", "pipeline", "--articles", "12", "--soak", "--soak-articles", "8", "--stories", "--json"],
         env=env,
         catch_exceptions=False,
     )
@@ -76,6 +78,7 @@ def test_bench_pipeline_prints_every_figure_and_leaves_nothing_behind(shared_dir
         "articles_per_s",
         "passthrough_articles_per_s",
         "scaleout_articles_per_s",
+        "stories_articles_per_s",
         "library_articles_per_s",
         "mb_s",
         "rss_mb_warm",
@@ -87,6 +90,9 @@ def test_bench_pipeline_prints_every_figure_and_leaves_nothing_behind(shared_dir
         figures["articles_per_s"] / figures["passthrough_articles_per_s"], rel=0.02
     )
     assert figures["offered_articles_per_s"] == pytest.approx(figures["articles_per_s"] / 2, rel=0.02)
+    assert figures["stories_cost_pct"] == pytest.approx(
+        100 * (1 - figures["stories_articles_per_s"] / figures["articles_per_s"]), abs=1.5
+    )
     assert 1 <= figures["latency_articles"] <= 12
     assert 0 <= figures["p50_ms"] <= figures["p95_ms"] <= figures["p99_ms"]
 

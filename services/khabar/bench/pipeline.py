@@ -95,7 +95,7 @@ class PipelineBench:
 
     # -- the measurements ---------------------------------------------------------------------------------------
 
-    def measure(self, articles: int, soak_articles: int = 0) -> dict:
+    def measure(self, articles: int, soak_articles: int = 0, stories: bool = False) -> dict:
         from khabar.producer.replay import Replayer
 
         records = bench_articles(self.base.shared_dir, articles + LATENCY_ARTICLES)
@@ -152,6 +152,9 @@ class PipelineBench:
             second.stop()
         result["scaleout_articles_per_s"] = round(two.rate(), 1)
         result["scaleout_ratio"] = round(two.rate() / rate, 3) if rate else None
+
+        if stories:
+            result.update(self._with_stories(len(records), rate))
 
         self.say("the text library alone (no Kafka) on the same articles ...")
         result["library_articles_per_s"], result["ner_model"] = _library_rate(self.base, records)
@@ -210,6 +213,29 @@ class PipelineBench:
             "soak_articles": articles,
             "rss_mb_after": after,
             "rss_growth_pct": round(100 * (after - warm) / warm, 1) if warm and after else None,
+        }
+
+    def _with_stories(self, count: int, alone: float) -> dict:
+        """One worker again, with the stories stage reading its output as it goes: what the stage costs the
+        worker on the same cores (issue 15's budget: at most 20% of its articles/s)."""
+        from khabar.local.stories import StoriesProcess
+
+        self.say("one worker with the stories stage beside it ...")
+        settings = self._phase_settings("stories")
+        settings = settings.replace(
+            stories_topic=f"bench-{self.run}-stories-out",
+            trending_topic=f"bench-{self.run}-trending-out",
+            state_dir=self.work_dir / "stories",
+            stories_port=free_port(),
+        )
+        stage = StoriesProcess(settings, self._log(settings.replace(state_dir=self.work_dir / "stories-stage")))
+        self.workers.append(stage)
+        stage.start(timeout=180)
+        self._start_workers(settings, 1)
+        rate = self._wait(settings, count, self._now_ms()).rate()
+        return {
+            "stories_articles_per_s": round(rate, 1),
+            "stories_cost_pct": round(100 * (1 - rate / alone), 1) if alone else None,
         }
 
     def _passthrough(self, worker_outputs: list[Output], count: int) -> float:

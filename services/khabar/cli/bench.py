@@ -165,8 +165,11 @@ def _peak_rss_mb() -> float:
     type=click.IntRange(1),
     help="Articles of the --soak run (the corpus repeats past its 31,030).",
 )
+@click.option(
+    "--stories", is_flag=True, help="Also run one worker with the stories stage beside it and report the cost."
+)
 @click.pass_obj
-def pipeline(settings: Settings, as_json: bool, count: int, soak: bool, soak_articles: int) -> None:
+def pipeline(settings: Settings, as_json: bool, count: int, soak: bool, soak_articles: int, stories: bool) -> None:
     """The pipeline on the local broker: worker throughput against a no-NLP passthrough ceiling, the text library
     alone, latency at half load, two workers against one, memory; all in one run.
 
@@ -187,7 +190,7 @@ def pipeline(settings: Settings, as_json: bool, count: int, soak: bool, soak_art
     try:
         runner = PipelineBench(settings, settings.state_dir / "bench", say)
         try:
-            result = runner.measure(count, soak_articles if soak else 0)
+            result = runner.measure(count, soak_articles if soak else 0, stories)
         except RuntimeError as error:  # WorkerError included: the message says what happened and where to look
             raise click.ClickException(str(error)) from error
         finally:
