@@ -77,11 +77,18 @@ def test_killing_the_raw_partition_leader_mid_replay_loses_no_article(cluster, t
     admin = kafka_clients.connect(KafkaAdminClient, settings)
     try:
         described = {t["name"]: t["partitions"] for t in admin.describe_topics(khabar_topics(settings))}
-        configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, settings.raw_topic)])
+        # A node that has not yet caught up with the new topic answers with no configs (a CI-style run).
+        deadline = time.monotonic() + 30
+        while True:
+            configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, settings.raw_topic)])
+            raw_configs = configs["topic"].get(settings.raw_topic, {})
+            if "min.insync.replicas" in raw_configs or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
     finally:
         admin.close()
     assert all(len(p["replica_nodes"]) == 3 for partitions in described.values() for p in partitions)
-    assert configs["topic"][settings.raw_topic]["min.insync.replicas"]["value"] == "2"
+    assert raw_configs["min.insync.replicas"]["value"] == "2", configs
     leader = next(p["leader_id"] for p in described[settings.raw_topic] if p["partition_index"] == 0)
     victim = cluster.nodes[leader - 1]
 

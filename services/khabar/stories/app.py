@@ -18,7 +18,6 @@ a later copy sends that copy a revision (see "decisions"), and a revised story r
 
 from __future__ import annotations
 
-import asyncio
 import heapq
 import json
 import logging
@@ -489,53 +488,7 @@ def register_stories(app: faust.App, settings: Settings) -> StoriesStage:
         stage.mark_recovered_windows_dirty()
 
     stage.entities.on_recover(on_recovered)
-    _warn_on_stalls(app)
     return stage
-
-
-STALL_S = 30.0  # no partition read further for this long, with messages waiting: a stall, logged with its state
-
-
-def _warn_on_stalls(app: faust.App) -> None:
-    """Log, once per stall, the consumer's flow state when assigned partitions have messages waiting but none
-    was read for STALL_S (issue 15: a restarted stage once stopped reading, with no error, 25 of 60 articles
-    left without a story)."""
-    last: dict[str, Any] = {"offsets": None, "since": time.monotonic(), "warned": False}
-
-    @app.timer(5.0)
-    async def watch_for_stalls() -> None:
-        consumer: Any = app.consumer  # Faust's Consumer: its flow state is not on the ConsumerT interface
-        if consumer is None or app.in_recovery:
-            return
-        assignment = consumer.assignment()
-        offsets = {tp: consumer._read_offset.get(tp) for tp in assignment}
-        behind = {
-            tp: consumer.highwater(tp) - (offset + 1 if offset is not None else 0)
-            for tp, offset in offsets.items()
-            if consumer.highwater(tp) is not None
-        }
-        behind = {tp: n for tp, n in behind.items() if n > 0}
-        now = time.monotonic()
-        if offsets != last["offsets"] or not behind:
-            last.update(offsets=offsets, since=now, warned=False)
-            return
-        if now - last["since"] >= STALL_S and not last["warned"]:
-            last["warned"] = True
-            tasks = [task for task in asyncio.all_tasks() if "stories" in repr(task.get_coro())]
-            log.warning(
-                "stories: no partition read for %.0fs with messages waiting %s; flow_active=%s active=%s "
-                "paused=%s buffered=%s; agent tasks: %s",
-                now - last["since"],
-                {f"{tp.topic}[{tp.partition}]": n for tp, n in behind.items()},
-                consumer.flow_active,
-                sorted(f"{tp.topic}[{tp.partition}]" for tp in consumer._active_partitions or ()),
-                sorted(f"{tp.topic}[{tp.partition}]" for tp in consumer._paused_partitions),
-                sorted(f"{tp.topic}[{tp.partition}]" for tp in consumer._buffered_partitions),
-                [
-                    (repr(task.get_coro())[:80], [f"{f.f_code.co_name}:{f.f_lineno}" for f in task.get_stack()])
-                    for task in tasks
-                ],
-            )
 
 
 def create_stories_app(settings: Settings) -> faust.App:
