@@ -49,7 +49,8 @@ class LocalSecurity:
         return self.password_file(user).read_text().strip()
 
     def create(self) -> None:
-        """The CA, the broker's certificate (for IP 127.0.0.1 and localhost) and every user's password, once."""
+        """The CA, the broker's certificate (for IP 127.0.0.1 and localhost), every user's password and the
+        client certificates of CERTIFIED_USERS, once."""
         if self.broker_pem.exists():
             if not all(self.certificate(user).exists() for user in CERTIFIED_USERS):
                 raise BrokerError(
@@ -117,7 +118,8 @@ class LocalSecurity:
             path.unlink(missing_ok=True)
 
     def broker_properties(self, port: int, controller_port: int) -> dict[str, str]:
-        """Overrides of the template's listeners: SASL_SSL for clients and between brokers, mTLS to controllers."""
+        """Overrides of the template's listeners: SASL_SSL for clients and between brokers, mTLS for clients on
+        the next port and to controllers."""
         jaas = (
             f'org.apache.kafka.common.security.scram.ScramLoginModule required username="broker" '
             f'password="{self.password("broker")}";'
