@@ -105,16 +105,32 @@ class Normaliser(Generic[_Token, _Span]):
         """Tokens of the kept lines, sentences (breaking before the first token at or after each of
         `breaks`), and the share of Arabic letters among the letters outside `removed`."""
 
-def crf_decode(
-    scores: bytes,
-    potentials: bytes,
-    lengths: Sequence[int],
-    width: int,
-    transitions: bytes,
-    exp_transitions: bytes,
-) -> tuple[bytes, bytes]:
-    """Label paths (int64) and confidences (float64), each (sentences, width), of a padded batch of float64
-    emission scores and potentials (sentences, width, labels) and transitions (labels, labels)."""
+@final
+class CrfDecoder:
+    """A tagger's CRF (``khabar.text.ner.model``): the word types scored so far, each a float64 (offsets,
+    labels) row, and the Viterbi path and marginal confidences of sentences gathered from them; positions
+    before a sentence hold the word ``begin``, those after it ``end``."""
+
+    def __new__(
+        cls,
+        offsets: Sequence[int],
+        labels: Sequence[str],
+        transitions: bytes,
+        exp_transitions: bytes,
+        begin: str,
+        end: str,
+    ) -> CrfDecoder: ...
+    def __len__(self) -> int:
+        """Word types scored so far."""
+    def clear(self) -> None:
+        """Forget every word type scored."""
+    def add(self, words: Sequence[str], scores: bytes) -> None:
+        """Word types and their scores, float64 (words, offsets, labels); a word already held keeps its row."""
+    def tag(
+        self, sentences: Sequence[Sequence[str]], scores_of: Callable[[list[str]], bytes]
+    ) -> list[list[tuple[str, float]]]:
+        """The (label, confidence) of each word of each sentence; word types not held yet are scored first, all
+        at once, by ``scores_of`` (float64 (words, offsets, labels)). A lone surrogate reads as U+FFFD."""
 
 @final
 class WordScorer:

@@ -4,11 +4,11 @@ when it was not built."""
 from __future__ import annotations
 
 try:
-    from khabar_text_core import Normaliser, WordScorer, crf_decode
+    from khabar_text_core import CrfDecoder, Normaliser, WordScorer
 except ImportError as error:
     raise ImportError(
         "khabar's compiled text core (khabar_text_core, services/text-core) is not installed: run `uv sync` "
         "at the project root with a Rust toolchain on PATH (cargo from https://rustup.rs)"
     ) from error
 
-__all__ = ["Normaliser", "WordScorer", "crf_decode"]
+__all__ = ["CrfDecoder", "Normaliser", "WordScorer"]

@@ -1,10 +1,13 @@
-//! Decoding of the entity tagger's linear-chain CRF (`khabar.text.ner.model`): the best label path
-//! (Viterbi) and the marginal probability of each chosen label (forward-backward), one sentence at a time.
-//! The scores come from numpy; this replaces its per-position loops over a padded batch.
+//! The entity tagger's linear-chain CRF (`khabar.text.ner.model`) once its word types are scored: the cache
+//! of each word type's summed weights per offset, a sentence's emission scores gathered from it, the best
+//! label path (Viterbi) and the marginal probability of each chosen label (forward-backward). Gathering and
+//! decoding in numpy, a padded batch per chunk of sentences, took two thirds of tagging a worker's new
+//! articles (py-spy); scoring the new word types (`features`) is the rest.
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyList, PyString};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 fn floats(bytes: &[u8], name: &str, count: usize) -> PyResult<Vec<f64>> {
     if bytes.len() != count * 8 {
@@ -26,47 +29,166 @@ fn argmax(values: impl Iterator<Item = f64>) -> (usize, f64) {
     )
 }
 
-/// Labels and confidences of a padded batch: `scores` and `potentials` are (sentences, width, labels) arrays
-/// of float64, the emission scores and their exponentials (shifted per position, which marginals do not
-/// see); `transitions` and `exp_transitions` are (labels, labels). Returns the label path and the marginal
-/// of each chosen label as (sentences, width) arrays of int64 and float64, zero past each sentence's end.
-#[pyfunction]
-pub fn crf_decode<'py>(
-    py: Python<'py>,
-    scores: &[u8],
-    potentials: &[u8],
-    lengths: Vec<usize>,
-    width: usize,
-    transitions: &[u8],
-    exp_transitions: &[u8],
-) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
-    let labels = ((transitions.len() / 8) as f64).sqrt() as usize;
-    let cells = lengths.len() * width * labels;
-    let scores = floats(scores, "scores", cells)?;
-    let potentials = floats(potentials, "potentials", cells)?;
-    let transitions = floats(transitions, "transitions", labels * labels)?;
-    let exp_transitions = floats(exp_transitions, "exp_transitions", labels * labels)?;
-    if lengths.iter().any(|&n| n > width) || labels == 0 {
-        return Err(PyValueError::new_err("a sentence is longer than the batch's width"));
+/// A tagger's CRF: its offsets, labels and transitions, and the word types scored so far, each a row of
+/// (offsets, labels) summed weights as the tagger's scorer makes them. Positions before a sentence hold the
+/// word `begin`, those after it `end`. The tagger calls it under its lock.
+#[pyclass(module = "khabar_text_core")]
+pub struct CrfDecoder {
+    offsets: Vec<i64>,
+    labels: Vec<Py<PyString>>,
+    transitions: Vec<f64>,
+    exp_transitions: Vec<f64>,
+    begin: String,
+    end: String,
+    ids: FxHashMap<String, usize>,
+    rows: Vec<f64>,
+}
+
+impl CrfDecoder {
+    fn row_size(&self) -> usize {
+        self.offsets.len() * self.labels.len()
     }
-    let mut path = vec![0i64; lengths.len() * width];
-    let mut confidence = vec![0f64; lengths.len() * width];
-    for (b, &n) in lengths.iter().enumerate() {
+
+    fn insert(&mut self, words: Vec<String>, scores: &[u8]) -> PyResult<()> {
+        let size = self.row_size();
+        let scores = floats(scores, "scores", words.len() * size)?;
+        for (word, row) in words.into_iter().zip(scores.chunks_exact(size)) {
+            let next = self.ids.len();
+            if *self.ids.entry(word).or_insert(next) == next {
+                self.rows.extend_from_slice(row);
+            }
+        }
+        Ok(())
+    }
+
+    /// The labels (indices) and confidences of one sentence of word type ids.
+    fn decode(&self, ids: &[usize]) -> (Vec<usize>, Vec<f64>) {
+        let (n, labels, size) = (ids.len(), self.labels.len(), self.row_size());
         if n == 0 {
-            continue;
+            return (Vec::new(), Vec::new());
         }
-        let at = |t: usize| (b * width + t) * labels;
-        let sentence_path = &mut path[b * width..b * width + n];
-        viterbi(&scores, &transitions, labels, n, at, sentence_path);
-        let marginals = marginals(&potentials, &exp_transitions, labels, n, at);
-        for t in 0..n {
-            let row = &marginals[t * labels..(t + 1) * labels];
-            confidence[b * width + t] = row[sentence_path[t] as usize] / row.iter().sum::<f64>();
+        let (begin, end) = (self.ids[&self.begin], self.ids[&self.end]);
+        // The emission scores, summed over the offsets in their order (as numpy's `E += table[...]` did).
+        let mut scores = vec![0f64; n * labels];
+        for (t, cell) in scores.chunks_exact_mut(labels).enumerate() {
+            for (oi, &o) in self.offsets.iter().enumerate() {
+                let at = t as i64 + o;
+                let id = if at < 0 {
+                    begin
+                } else if at as usize >= n {
+                    end
+                } else {
+                    ids[at as usize]
+                };
+                let row = &self.rows[id * size + oi * labels..id * size + (oi + 1) * labels];
+                cell.iter_mut().zip(row).for_each(|(sum, w)| *sum += w);
+            }
         }
+        // Their exponentials, shifted per position (the marginals are normalised per position anyway).
+        let mut potentials = scores.clone();
+        for cell in potentials.chunks_exact_mut(labels) {
+            let top = cell.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            cell.iter_mut().for_each(|v| *v = (*v - top).exp());
+        }
+        let at = |t: usize| t * labels;
+        let mut path = vec![0usize; n];
+        viterbi(&scores, &self.transitions, labels, n, at, &mut path);
+        let marginals = marginals(&potentials, &self.exp_transitions, labels, n, at);
+        let confidence = (0..n)
+            .map(|t| {
+                let row = &marginals[t * labels..(t + 1) * labels];
+                row[path[t]] / row.iter().sum::<f64>()
+            })
+            .collect();
+        (path, confidence)
     }
-    let path: Vec<u8> = path.iter().flat_map(|v| v.to_le_bytes()).collect();
-    let confidence: Vec<u8> = confidence.iter().flat_map(|v| v.to_le_bytes()).collect();
-    Ok((PyBytes::new(py, &path), PyBytes::new(py, &confidence)))
+}
+
+/// A Python string as a Rust one; a lone surrogate (which a Rust string cannot hold) becomes U+FFFD.
+fn word_of(word: &Bound<PyString>) -> String {
+    word.to_string_lossy().into_owned()
+}
+
+#[pymethods]
+impl CrfDecoder {
+    #[new]
+    fn new(
+        offsets: Vec<i64>,
+        labels: Vec<Py<PyString>>,
+        transitions: &[u8],
+        exp_transitions: &[u8],
+        begin: String,
+        end: String,
+    ) -> PyResult<Self> {
+        let count = labels.len() * labels.len();
+        if offsets.is_empty() || labels.is_empty() {
+            return Err(PyValueError::new_err("a CRF needs offsets and labels"));
+        }
+        Ok(CrfDecoder {
+            offsets,
+            labels,
+            transitions: floats(transitions, "transitions", count)?,
+            exp_transitions: floats(exp_transitions, "exp_transitions", count)?,
+            begin,
+            end,
+            ids: FxHashMap::default(),
+            rows: Vec::new(),
+        })
+    }
+
+    /// Word types scored so far.
+    fn __len__(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Forget every word type scored.
+    fn clear(&mut self) {
+        self.ids.clear();
+        self.rows.clear();
+    }
+
+    /// Word types and their scores: float64 (words, offsets, labels); a word already held keeps its row.
+    fn add(&mut self, words: Vec<Bound<PyString>>, scores: &[u8]) -> PyResult<()> {
+        self.insert(words.iter().map(word_of).collect(), scores)
+    }
+
+    /// The (label, confidence) of each word of each sentence. Word types not held yet are scored first, all
+    /// at once, by `scores_of(words) -> bytes` (float64 (words, offsets, labels)). The decoding runs without
+    /// the GIL.
+    fn tag<'py>(
+        &mut self,
+        py: Python<'py>,
+        sentences: Vec<Vec<Bound<'py, PyString>>>,
+        scores_of: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let words: Vec<Vec<String>> = sentences.iter().map(|s| s.iter().map(word_of).collect()).collect();
+        let mut seen = FxHashSet::default();
+        let new: Vec<String> = [&self.begin, &self.end]
+            .into_iter()
+            .chain(words.iter().flatten())
+            .filter(|w| !self.ids.contains_key(*w) && seen.insert(*w))
+            .cloned()
+            .collect();
+        if !new.is_empty() {
+            let scores = scores_of.call1((new.clone(),))?;
+            let scores = scores
+                .cast::<PyBytes>()
+                .map_err(|_| PyValueError::new_err("scores_of must return bytes"))?;
+            self.insert(new, scores.as_bytes())?;
+        }
+        let ids: Vec<Vec<usize>> = words.iter().map(|s| s.iter().map(|w| self.ids[w]).collect()).collect();
+        let this = &*self;
+        let decoded: Vec<(Vec<usize>, Vec<f64>)> = py.detach(|| ids.iter().map(|s| this.decode(s)).collect());
+        let out = PyList::empty(py);
+        for (path, confidence) in decoded {
+            let sentence = PyList::empty(py);
+            for (label, p) in path.into_iter().zip(confidence) {
+                sentence.append((self.labels[label].clone_ref(py), p))?;
+            }
+            out.append(sentence)?;
+        }
+        Ok(out)
+    }
 }
 
 fn viterbi(
@@ -75,7 +197,7 @@ fn viterbi(
     labels: usize,
     n: usize,
     at: impl Fn(usize) -> usize,
-    path: &mut [i64],
+    path: &mut [usize],
 ) {
     let mut delta: Vec<f64> = scores[at(0)..at(0) + labels].to_vec();
     let mut next = vec![0f64; labels];
@@ -89,10 +211,10 @@ fn viterbi(
         std::mem::swap(&mut delta, &mut next);
     }
     let mut current = argmax(delta.iter().copied()).0;
-    path[n - 1] = current as i64;
+    path[n - 1] = current;
     for t in (1..n).rev() {
         current = back[t * labels + current];
-        path[t - 1] = current as i64;
+        path[t - 1] = current;
     }
 }
 

@@ -24,7 +24,7 @@ use pyo3::prelude::*;
 fn khabar_text_core(module: &Bound<PyModule>) -> PyResult<()> {
     module.add_class::<normaliser::Normaliser>()?;
     module.add_class::<normaliser::Stream>()?;
-    module.add_function(wrap_pyfunction!(crf::crf_decode, module)?)?;
+    module.add_class::<crf::CrfDecoder>()?;
     module.add_class::<features::WordScorer>()?;
     Ok(())
 }

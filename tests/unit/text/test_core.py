@@ -39,5 +39,7 @@ def test_the_stub_names_what_the_module_has():
     assert {node.name for node in names if not node.name.startswith("_")} == public
     for node in names:
         if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
-            methods = {item.name for item in node.body if isinstance(item, ast.FunctionDef)} - {"__new__"}
-            assert methods == {m for m in vars(getattr(module, node.name)) if not m.startswith("_")}, node.name
+            methods = {item.name for item in node.body if isinstance(item, ast.FunctionDef)}
+            cls = getattr(module, node.name)
+            assert {m for m in methods if not m.startswith("_")} == {m for m in vars(cls) if not m.startswith("_")}
+            assert all(hasattr(cls, m) for m in methods), node.name  # the special methods it names too

@@ -1,8 +1,8 @@
 """Linear-chain CRF inference from weights exported after crfsuite training.
 
 Because every feature belongs to one (offset, word type), the emission score of a word type at each
-offset is computed once and cached; tagging a batch is then a gather in numpy, and a Viterbi and a
-forward-backward (for per-token confidences) per sentence, compiled (``khabar_text_core.crf_decode``).
+offset is computed once and cached; tagging a sentence is then a gather, a Viterbi and a forward-backward
+(for per-token confidences), compiled (``khabar_text_core.CrfDecoder``).
 """
 
 from __future__ import annotations
@@ -15,15 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
-from khabar.text.core import WordScorer, crf_decode
+from khabar.text.core import CrfDecoder, WordScorer
 
 from .archive import WordClusters
 from .features import PAD_BOS, PAD_EOS, PAD_FEATS, FeatureExtractor, core_tables
 from .subwords import SubwordClusters
 
 _CACHE_LIMIT = 400_000  # word types; the cache is reset past this so a long-running stream stays bounded
-_CHUNK_SENTENCES = 512
-_CHUNK_POSITIONS = 131_072  # padded positions per batch: bounds memory for very long sentences
 
 
 def _join(strings) -> np.ndarray:
@@ -66,11 +64,13 @@ class CRFTagger:
             o, _, f = a.partition(":")
             if o in oi_of:
                 self._rows_at[oi_of[o]][f] = i
-        self._pad = max(abs(o) for o in self.offsets)
         self._scorer = self._word_scorer()
         # Frequent training words are scored at load time, so a fresh tagger is not slowed down by them.
         self.warm_vocab = sorted(set(warm_vocab or ()))
         self._lock = threading.Lock()  # the type cache is shared; taggers are loaded once per process
+        self._decoder = CrfDecoder(
+            list(self.offsets), self.labels, self.trans.tobytes(), self._exp_trans.tobytes(), PAD_BOS, PAD_EOS
+        )
         self._reset_cache()
 
     # -- persistence ---------------------------------------------------------------------------
@@ -144,11 +144,9 @@ class CRFTagger:
 
     # -- scoring -------------------------------------------------------------------------------
     def _reset_cache(self) -> None:
-        self._ids: dict[str, int] = {}  # word type -> its row of _table
-        # Rows beyond len(_ids) are room to grow: the table doubles when full instead of being copied whole
-        # for every article's new words (which made a long-running worker slower as its cache grew).
-        self._table = np.zeros((1024, len(self.offsets), len(self.labels)))
-        self._add_types([PAD_BOS, PAD_EOS] + [w for w in self.warm_vocab if w not in PAD_FEATS])
+        self._decoder.clear()
+        warm = [PAD_BOS, PAD_EOS] + [w for w in self.warm_vocab if w not in PAD_FEATS]
+        self._decoder.add(warm, self._type_scores(warm))
 
     def _word_scorer(self) -> WordScorer | None:
         """The compiled features and sums of new word types (identical to `_scores_in_python`, about N times
@@ -179,26 +177,16 @@ class CRFTagger:
             **pieces,
         )
 
-    def _add_types(self, words: list[str]) -> None:
-        """Sum each new word type's weights per offset into the cache table."""
-        new = None
-        if self._scorer is not None:
-            try:
-                new = np.frombuffer(self._scorer.scores(words), dtype=np.float64)
-            except UnicodeEncodeError:  # a lone surrogate, which a Rust string cannot hold
-                pass
-        if new is None:
-            new = self._scores_in_python(words)
-        elif self.extractor.clusters is not None:
-            new = self._add_cluster_scores(words, new.reshape(len(words) * len(self.offsets), len(self.labels)))
-        base = len(self._ids)
-        if base + len(words) > len(self._table):
-            grown = np.zeros((max(2 * len(self._table), base + len(words)), *self._table.shape[1:]))
-            grown[:base] = self._table[:base]
-            self._table = grown
-        self._table[base : base + len(words)] = new.reshape(len(words), len(self.offsets), len(self.labels))
-        for t, w in enumerate(words):
-            self._ids[w] = base + t
+    def _type_scores(self, words: list[str]) -> bytes:
+        """Each new word type's summed weights per offset: float64 (words, offsets, labels), for the decoder."""
+        if self._scorer is None:
+            return self._scores_in_python(words).tobytes()
+        new = self._scorer.scores(words)
+        if self.extractor.clusters is None:
+            return new
+        n = len(words) * len(self.offsets)
+        scores = np.frombuffer(new, dtype=np.float64).reshape(n, len(self.labels))
+        return self._add_cluster_scores(words, scores).tobytes()
 
     def _scores_in_python(self, words: list[str]) -> np.ndarray:
         """The summed weights of each word at each offset, (words x offsets, labels): the reference of the
@@ -245,60 +233,8 @@ class CRFTagger:
             np.add.at(new, np.asarray(segs), self._W[np.asarray(rows)])
         return new
 
-    def _emissions(self, sentences: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
-        """Padded emission scores (B, T, L) and lengths (B,)."""
-        with self._lock:
-            if len(self._ids) > _CACHE_LIMIT:
-                self._reset_cache()
-            new = list({w for s in sentences for w in s if w not in self._ids})
-            if new:
-                self._add_types(new)
-            ids, table = self._ids, self._table
-        lens = np.array([len(s) for s in sentences])
-        T = int(lens.max()) if len(lens) else 0
-        p = self._pad
-        grid = np.full((len(sentences), T + 2 * p), ids[PAD_EOS], dtype=np.int64)
-        grid[:, :p] = ids[PAD_BOS]
-        for b, s in enumerate(sentences):
-            grid[b, p : p + len(s)] = [ids[w] for w in s]
-            grid[b, p + len(s) :] = ids[PAD_EOS]
-        E = np.zeros((len(sentences), T, len(self.labels)))
-        for oi, o in enumerate(self.offsets):
-            E += table[grid[:, p + o : p + o + T], oi]
-        return E, lens
-
     def tag_sentences(self, sentences: list[list[str]]) -> list[list[tuple[str, float]]]:
-        out: list[list[tuple[str, float]] | None] = [None] * len(sentences)
-        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
-        # Similar lengths per chunk keep padding (wasted work) small.
-        chunks: list[list[int]] = []
-        cur: list[int] = []
-        for i in order:
-            if cur and (len(cur) >= _CHUNK_SENTENCES or (len(cur) + 1) * len(sentences[i]) > _CHUNK_POSITIONS):
-                chunks.append(cur)
-                cur = []
-            cur.append(i)
-        if cur:
-            chunks.append(cur)
-        for idx in chunks:
-            batch = [sentences[i] for i in idx]
-            nonempty = [j for j, s in enumerate(batch) if s]
-            for j, s in enumerate(batch):
-                if not s:
-                    out[idx[j]] = []
-            if not nonempty:
-                continue
-            batch = [batch[j] for j in nonempty]
-            E, lens = self._emissions(batch)
-            B, T, _ = E.shape
-            P = np.exp(E - E.max(2, keepdims=True))
-            path_bytes, conf_bytes = crf_decode(
-                E.tobytes(), P.tobytes(), lens.tolist(), T, self.trans.tobytes(), self._exp_trans.tobytes()
-            )
-            path = np.frombuffer(path_bytes, np.int64).reshape(B, T)
-            conf = np.frombuffer(conf_bytes, np.float64).reshape(B, T)
-            labels = self.labels
-            for j, b in enumerate(nonempty):
-                n = lens[j]
-                out[idx[b]] = [(labels[y], float(p)) for y, p in zip(path[j, :n].tolist(), conf[j, :n].tolist())]
-        return out  # type: ignore[return-value]
+        with self._lock:
+            if len(self._decoder) > _CACHE_LIMIT:
+                self._reset_cache()
+            return self._decoder.tag(sentences, self._type_scores)
