@@ -273,18 +273,19 @@ class StoriesStage:
             bucket_key = f"{key}\x1f{bucket}"
             articles = self.bucket_articles.get(bucket_key) or {}
             held = articles.get(message["id"])
-            if held is not None:  # redelivered, or its story revised: counted already
-                if held[0] != message["story"]:
-                    held[0] = message["story"]
-                    self.bucket_articles[bucket_key] = articles
-                    self.dirty.update(logic.window_ends(bucket, self.size, self.step))
-                continue
-            articles[message["id"]] = [message["story"], count]
-            self.bucket_articles[bucket_key] = articles
+            if held is None or held[0] != message["story"]:  # new, or its story revised
+                articles[message["id"]] = [message["story"], count if held is None else held[1]]
+                self.bucket_articles[bucket_key] = articles
+                self.dirty.update(logic.window_ends(bucket, self.size, self.step))
+            # The bucket's figures are recounted from its articles, never incremented: the two tables' writes
+            # of one message are not atomic, and a kill between them must not leave a redelivered article
+            # counted in one and skipped in the other (a trending count one short of the recount, 1 of 25
+            # runs of the SIGKILL test under load).
+            figures = [len(articles), sum(n for _, n in articles.values())]
             summary = self.entities.get(key) or {"name": name, "type": kind, "partition": partition, "buckets": {}}
-            figures = summary["buckets"].setdefault(str(bucket), [0, 0])
-            figures[0] += 1
-            figures[1] += count
+            if summary["buckets"].get(str(bucket)) == figures:
+                continue
+            summary["buckets"][str(bucket)] = figures
             newest = max(int(b) for b in summary["buckets"])
             for old in [b for b in summary["buckets"] if int(b) < newest - horizon]:
                 del summary["buckets"][old]
