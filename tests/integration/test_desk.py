@@ -54,7 +54,9 @@ def chromium() -> str:
 
 @pytest.fixture
 def desk_settings(settings):
-    return settings.replace(desk_port=free_port(), desk_group=f"desk-{settings.app_id}")
+    return settings.replace(
+        desk_port=free_port(), desk_group=f"desk-{settings.app_id}", stories_topic=f"stories-{settings.app_id}"
+    )
 
 
 @pytest.fixture
@@ -148,11 +150,14 @@ def test_the_page_shows_the_stream_with_entities_and_runs_no_injected_script(des
             [later] = replay(desk_settings, [article(2, title="كيم جونج أون يستقبل بوتين")])
             page.wait_for_selector(f'li.article[data-id="{later}"] mark.ent-PERS', timeout=90_000)
 
-            # What records of later versions carry (issues 14 and 15): near-copies fold under their story's first
-            # article, a resolved place shows its Latin name and country, and the country is listed.
+            # Stories (issue 15) come after their articles, from the stories topic: the near-copy shown on its
+            # own card folds under its story's first article. A resolved place (issue 14) shows its Latin name
+            # and country, and the country is listed.
             copies = [article(20, *NEWS[0]), article(21, NEWS[0][0] + "!", NEWS[0][1])]
-            send_enriched(desk_settings, copies, change=with_story_and_geo)
-            story = 'li.article[data-story="story-beirut"]'
+            first, copy = send_enriched(desk_settings, copies, change=with_geo)
+            page.wait_for_selector(f'li.article[data-id="{copy}"]', timeout=60_000)
+            send_stories(desk_settings, {first: (first, None), copy: (first, first)})
+            story = f'li.article[data-story="{first}"]'
             page.wait_for_selector(f"{story} .copies li", state="attached", timeout=60_000)  # folded: hidden
             assert page.locator(story).count() == 1 and page.locator(f"{story} .copies li").count() == 1
             page.click(f"{story} .copies summary")
@@ -170,9 +175,8 @@ def test_the_page_shows_the_stream_with_entities_and_runs_no_injected_script(des
             browser.close()
 
 
-def with_story_and_geo(record: dict) -> dict:
-    """One story for both copies, and Beirut resolved, as records v3 and stories will have them."""
-    record["story"] = {"id": "story-beirut", "duplicate_of": None, "first_seen": None}
+def with_geo(record: dict) -> dict:
+    """Beirut resolved, as the knowledge of records v3 has it."""
     for entity in record["entities"]:
         if entity["name"] == "بيروت":
             entity.update(
@@ -181,6 +185,30 @@ def with_story_and_geo(record: dict) -> dict:
                 geo={"geonames_id": 276781, "country": "LB", "feature": "city"},
             )
     return record
+
+
+def send_stories(settings, stories: dict[str, tuple[str, str | None]]) -> None:
+    """Article id -> (story id, duplicate of) to the stories topic, as `khabar stories` writes them."""
+    from kafka import KafkaProducer
+
+    from khabar import schemas
+
+    producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all")
+    try:
+        for article_id, (story_id, duplicate_of) in stories.items():
+            first_seen = {"source": "test", "time": "2026-01-01T12:00:00.000Z"}
+            record = {
+                "schema_version": schemas.VERSIONS[schemas.STORY],
+                "id": article_id,
+                "source": "test",
+                "time": "2026-01-01T12:00:00.000Z",
+                "story": {"id": story_id, "duplicate_of": duplicate_of, "first_seen": first_seen},
+                "assigned_at": schemas.timestamp(),
+            }
+            schemas.validate(schemas.STORY, record)
+            producer.send(settings.stories_topic, key=article_id.encode(), value=schemas.encode(record)).get(60)
+    finally:
+        producer.close()
 
 
 class EventStream:

@@ -17,16 +17,19 @@ def desk(settings: Settings) -> None:
 
     from khabar.desk.server import Desk, metrics_urls
     from khabar.enricher.logs import quiet_repeats
-    from khabar.topics import ensure_topics
+    from khabar.topics import ensure_topics, khabar_topics
 
     require_broker(settings)
-    ensure_topics(settings)
+    # The stories topic too: subscribed to before any stories stage made it, it would be auto-created with
+    # one partition.
+    ensure_topics(settings, [*khabar_topics(settings), settings.stories_topic])
     quiet_repeats("aiokafka")  # a broker outage would otherwise log ~100 lines a second
 
     def ready(url: str) -> None:
         click.echo(
             f"desk on {url} (group {settings.desk_group}; {settings.enriched_topic} | "
-            f"{settings.deadletter_topic}; health from {', '.join(metrics_urls(settings))}); Ctrl-C stops",
+            f"{settings.deadletter_topic} | {settings.stories_topic}; "
+            f"health from {', '.join(metrics_urls(settings))}); Ctrl-C stops",
             err=True,
         )
 

@@ -1,4 +1,4 @@
-"""`khabar desk`: reads the enriched and dead-letter topics and serves them live to browsers on loopback.
+"""`khabar desk`: reads the enriched, dead-letter and stories topics and serves them live to browsers on loopback.
 
 One process, one asyncio loop: an aiokafka consumer of its own group (read_committed: aborted output is never
 shown), an aiohttp server with the page and a server-sent-event stream, and a scraper of the workers' metrics.
@@ -167,6 +167,9 @@ class Desk:
         if topic == self.settings.enriched_topic:
             view = self.state.add_enriched(record)
             kind = "article"
+        elif topic == self.settings.stories_topic:
+            view = self.state.add_story(record)
+            kind = "story"
         else:
             view = self.state.add_deadletter(record)
             kind = "deadletter"
@@ -184,7 +187,7 @@ class Desk:
             auto_offset_reset="earliest",
         )
         consumer.subscribe(
-            [self.settings.enriched_topic, self.settings.deadletter_topic],
+            [self.settings.enriched_topic, self.settings.deadletter_topic, self.settings.stories_topic],
             listener=_Backlog(consumer, self.settings.desk_backlog),
         )
         while not self.stopping.is_set():

@@ -2,7 +2,10 @@
 
 Fed one record at a time by the Kafka reader; every record is kept once, by article id (dead letters by
 where they were read), so a record delivered twice (a worker restarted mid-batch, the desk re-reading its
-backlog) neither shows twice nor counts twice. Memory is bounded by `keep` articles.
+backlog) neither shows twice nor counts twice. Each article's story comes from the stories topic (the stories
+stage decides it after the worker has written the article) and is joined on the article id, whichever of the
+two arrives first; the latest story of an article wins (a story can be revised). Memory is bounded by `keep`
+articles and twice as many stories.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ class DeskState:
         self.articles: OrderedDict[str, dict] = OrderedDict()  # id -> view, oldest first
         # id -> (enriched_at in seconds, [(entity key, mentions, entity)]): worked out once, counted at each summary
         self._counted: dict[str, tuple[float | None, list[tuple[str, int, dict]]]] = {}
+        self.stories: OrderedDict[str, dict] = OrderedDict()  # article id -> its latest story, oldest first
         self.deadletters: OrderedDict[str, dict] = OrderedDict()
         self.unreadable = 0  # records that were not JSON or not an article/dead letter: counted, not shown
 
@@ -33,6 +37,7 @@ class DeskState:
         except (KeyError, TypeError, AttributeError, IndexError):
             self.unreadable += 1
             return None
+        view["story"] = self.stories.get(view["id"], view["story"])
         self.articles[view["id"]] = view
         self._counted[view["id"]] = (
             _seconds(view.get("enriched_at")),
@@ -43,6 +48,26 @@ class DeskState:
         )
         while len(self.articles) > self.keep:
             self._counted.pop(self.articles.popitem(last=False)[0])
+        return view
+
+    def add_story(self, record: Any) -> dict | None:
+        """An article's story (an `article-story` record): the article's view with it, if the article is held
+        and its story changed; None otherwise (the story waits for its article)."""
+        try:
+            article_id, story = record["id"], record["story"]
+            if not isinstance(article_id, str) or not isinstance(story, dict) or not isinstance(story["id"], str):
+                raise TypeError("not a story record")
+        except (KeyError, TypeError):
+            self.unreadable += 1
+            return None
+        self.stories[article_id] = story
+        self.stories.move_to_end(article_id)
+        while len(self.stories) > 2 * self.keep:
+            self.stories.popitem(last=False)
+        view = self.articles.get(article_id)
+        if view is None or view["story"] == story:
+            return None
+        view["story"] = story
         return view
 
     def add_deadletter(self, record: Any) -> dict | None:

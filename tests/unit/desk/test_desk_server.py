@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from khabar.config import Settings
 from khabar.desk.server import Desk
 
-SETTINGS = Settings.from_env({}, enriched_topic="enriched", deadletter_topic="dead")
+SETTINGS = Settings.from_env({}, enriched_topic="enriched", deadletter_topic="dead", stories_topic="stories")
 RECORD = {
     "id": "a1",
     "title": "<b>عنوان</b>",
@@ -68,6 +68,11 @@ def test_the_stream_starts_with_a_snapshot_then_sends_each_new_record_once():
         kind, article = await event()
         assert (kind, article["id"]) == ("article", "a2")
         assert desk.state.unreadable == 1
+        # a2's story, decided after it was shown: the page gets the article again, with it.
+        story = {"id": "a1", "duplicate_of": "a1", "first_seen": {"source": "test", "time": "2026-01-01T12:00:00Z"}}
+        desk.handle("stories", json.dumps({"id": "a2", "story": story}).encode())
+        kind, article = await event()
+        assert (kind, article["id"], article["story"]) == ("story", "a2", story)
         response.close()
 
     asyncio.run(_with_client(check))

@@ -87,3 +87,28 @@ def test_memory_is_bounded_and_the_newest_come_first():
         state.add_enriched(article(str(n), []))
     assert list(state.articles) == ["2", "3", "4"]
     assert [a["id"] for a in state.snapshot()["articles"]] == ["4", "3"]
+
+
+def story(article_id: str, story_id: str) -> dict:
+    first = {"source": "test", "time": "2026-01-01T12:00:00.000Z"}
+    return {"id": article_id, "story": {"id": story_id, "duplicate_of": story_id, "first_seen": first}}
+
+
+def test_a_story_joins_its_article_whichever_comes_first_and_the_latest_wins():
+    state = DeskState()
+    state.add_enriched(article("a", [entity("بوتين")]))
+    assert state.add_story(story("b", "a")) is None  # its article is not here yet: the story waits for it
+    assert state.add_enriched(article("b", [entity("بوتين")]))["story"]["id"] == "a"
+    assert state.add_enriched(article("c", [entity("بوتين")]))["story"] is None
+    assert state.add_story(story("c", "x"))["story"]["id"] == "x"  # came after its article: the view, updated
+    assert state.add_story(story("c", "a"))["story"]["id"] == "a"  # revised
+    assert state.add_story(story("c", "a")) is None  # the same again: nothing to show
+    assert [(t["name"], t["stories"], t["mentions"]) for t in state.trending()] == [("بوتين", 1, 3)]
+    assert state.add_story({"id": "d"}) is None and state.unreadable == 1
+
+
+def test_stories_held_for_articles_not_seen_are_bounded():
+    state = DeskState(keep=3)
+    for n in range(10):
+        state.add_story(story(f"s{n}", "x"))
+    assert list(state.stories) == [f"s{n}" for n in range(4, 10)]

@@ -154,6 +154,17 @@ function addArticle(article, list) {
   }
 }
 
+function refile(article, list) { // its story came after it: a near-copy shown on its own card folds into the story's
+  const own = cards.get(article.id);
+  const storyId = article.story && article.story.id;
+  if (!own || !storyId || storyId === article.id || own.dataset.story !== article.id) return;
+  if (own.querySelector(".copies ol").children.length) return; // it heads copies of its own: left as it is
+  own.remove();
+  cards.delete(article.id);
+  shownIds.delete(article.id);
+  addArticle(article, list);
+}
+
 // --- side panels --------------------------------------------------------------------------------------------
 
 function drawTrending(trending) {
@@ -271,6 +282,7 @@ function connect() {
     addArticle(article, document.getElementById("articles"));
     document.getElementById("no-articles").hidden = true;
   });
+  on("story", (article) => refile(article, document.getElementById("articles")));
   on("deadletter", (dead) => addDeadletter(dead, document.getElementById("deadletters")));
   on("summary", summary);
   on("health", drawHealth);
