@@ -151,7 +151,9 @@ def extract_entities(
 ) -> tuple[list[Mention], list[Entity]]:
     groups = _group(tokens, sentences)
     tagged = tagger.tag_sentences([[t.text for t in g] for g in groups])
-    standalone = {key(t.text) for t in tokens}
+    # Every token is in one group: its key is worked out once, for the article's set and for _propagate.
+    group_keys = [[key(t.text) for t in g] for g in groups]
+    standalone = set().union(*group_keys)
     names: dict[str, set[str]] = getattr(tagger, "names", {}) or {}
     freq: dict[str, int] = getattr(getattr(tagger, "extractor", None), "freq", {}) or {}
 
@@ -166,7 +168,7 @@ def extract_entities(
             if s < e:
                 found.append((gi, s, e, typ, sum(c for _, c in tags[s:e]) / (e - s)))
     extra = _from_lexicon(groups, found, standalone, freq, lexicon) if lexicon is not None else {}
-    found += _propagate(groups, found, standalone, freq, extra)
+    found += _propagate(groups, group_keys, found, standalone, freq, extra)
 
     mentions: list[Mention] = []
     name_of: list[str] = []
@@ -193,7 +195,7 @@ def _bare(tok, standalone: set[str]) -> str:
 
 
 def _propagate(
-    groups, found, standalone: set[str], freq: dict[str, int], extra: dict[str, str] | None = None
+    groups, group_keys, found, standalone: set[str], freq: dict[str, int], extra: dict[str, str] | None = None
 ) -> list[tuple]:
     """Untagged repeats of names tagged elsewhere in the article: the whole name, and for people
     the first and last word of a multi-word name (كيم of كيم جونج أون, بوتين of فلاديمير بوتين); and the
@@ -222,8 +224,7 @@ def _propagate(
     tails = tuple(firsts | {f[2:] for f in firsts if f.startswith("ال")})
     bare_of: dict[tuple[str, int], str] = {}  # one _bare per word and split, not per token
     out = []
-    for gi, group in enumerate(groups):
-        keys = [key(t.text) for t in group]
+    for gi, (group, keys) in enumerate(zip(groups, group_keys)):
         i = 0
         while i < len(group):
             match = None
