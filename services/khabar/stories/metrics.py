@@ -12,6 +12,11 @@ STORY_REVISIONS = Counter(
     "Stories changed after they were published: an earlier copy reached the band keys after the article did "
     "(the new record replaces the old under the article's key).",
 )
+REFETCHES = Counter(
+    "khabar_stories_refetches_total",
+    "Times the stage read its input again from the committed offsets because a partition was left behind its "
+    "end without moving (records fetched and dropped by Faust around a rebalance).",
+)
 STORY_UNREADABLE = Counter(
     "khabar_story_unreadable_total",
     "Enriched records the stories stage could not read (skipped; the enricher's output is "
