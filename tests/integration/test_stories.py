@@ -135,14 +135,6 @@ def test_near_copies_are_found_across_two_worker_processes(
         first.stop()
 
 
-@pytest.mark.xfail(
-    raises=StoriesMissing,
-    strict=False,
-    reason="issue 15, open: after a SIGKILL of the stage, the restarted stage sometimes stops processing its "
-    "input: in a CI-style run its read offsets reached the end of the enriched topic and flow was active, yet the "
-    "last 4 of 60 articles never reached its answers or bands topics and its commits stopped (the articles agent "
-    "waits, most likely on a send); 3 of about 30 runs in one session, 1 of 15 in the next. Cause not found",
-)
 def test_trending_counts_equal_a_recount_after_a_sigkill_and_restart(
     stories_settings: Settings, worker: WorkerProcess, tmp_path: Path
 ) -> None:

@@ -100,7 +100,7 @@ class StoriesStage:
     # to the committed offsets afterwards. Where nothing was committed yet, aiokafka's seek_to_committed leaves
     # the position where it was, past the dropped records, so they are never handled (after a SIGKILL of the
     # stage before its first commit: the last records of a partition fetched, never processed, no error;
-    # 4 of 85 SIGKILL test runs). Those partitions are sought back to their beginning, and a timer looks for
+    # 2 of 63 SIGKILL test runs). Those partitions are sought back to their beginning, and a timer looks for
     # input partitions that are behind their end without moving.
 
     async def seek_uncommitted_to_the_beginning(self, committed: dict[Any, Any]) -> None:
