@@ -77,6 +77,8 @@ def test_compiled_scores_equal_the_python_ones_on_every_anercorp_training_word(s
     check(sorted({word for words, _ in read_bio(path) for word in words}))
 
 
-def test_a_word_a_rust_string_cannot_hold_is_scored_in_python():
-    [[(label, confidence)]] = load_tagger().tag_sentences([["\ud800محمد"]])
+def test_a_lone_surrogate_which_a_rust_string_cannot_hold_reads_as_the_replacement_character():
+    tagger = load_tagger()
+    [[(label, confidence)]] = tagger.tag_sentences([["\ud800محمد"]])
     assert label and 0 <= confidence <= 1
+    assert tagger.tag_sentences([["\ud800محمد"]]) == tagger.tag_sentences([["\ufffdمحمد"]])
