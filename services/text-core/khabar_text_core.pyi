@@ -130,7 +130,8 @@ class CrfDecoder:
         self, sentences: Sequence[Sequence[str]], scores_of: Callable[[list[str]], bytes]
     ) -> list[list[tuple[str, float]]]:
         """The (label, confidence) of each word of each sentence; word types not held yet are scored first, all
-        at once, by ``scores_of`` (float64 (words, offsets, labels)). A lone surrogate reads as U+FFFD."""
+        at once, by ``scores_of`` (float64 (words, offsets, labels)). A lone surrogate reads as U+FFFD (one per
+        byte of its UTF-8 form)."""
 
 @final
 class WordScorer:

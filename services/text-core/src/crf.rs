@@ -104,7 +104,8 @@ impl CrfDecoder {
     }
 }
 
-/// A Python string as a Rust one; a lone surrogate (which a Rust string cannot hold) becomes U+FFFD.
+/// A Python string as a Rust one; a lone surrogate (which a Rust string cannot hold) becomes a U+FFFD per byte
+/// of its UTF-8 form (as Python's surrogatepass then replace).
 fn word_of(word: &Bound<PyString>) -> String {
     word.to_string_lossy().into_owned()
 }
