@@ -76,13 +76,15 @@ def test_killing_the_raw_partition_leader_mid_replay_loses_no_article(cluster, t
     ensure_topics(settings)
     admin = kafka_clients.connect(KafkaAdminClient, settings)
     try:
-        described = {t["name"]: t["partitions"] for t in admin.describe_topics(khabar_topics(settings))}
-        # A node that has not yet caught up with the new topic answers with no configs (a CI-style run).
+        # A node that has not yet caught up with the new topics answers with no configs, or with no partitions
+        # (CI-style runs): both are asked again.
         deadline = time.monotonic() + 30
         while True:
+            described = {t["name"]: t["partitions"] for t in admin.describe_topics(khabar_topics(settings))}
             configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, settings.raw_topic)])
             raw_configs = configs["topic"].get(settings.raw_topic, {})
-            if "min.insync.replicas" in raw_configs or time.monotonic() > deadline:
+            complete = all(len(partitions) == settings.topic_partitions for partitions in described.values())
+            if (complete and "min.insync.replicas" in raw_configs) or time.monotonic() > deadline:
                 break
             time.sleep(0.5)
     finally:
