@@ -120,6 +120,11 @@ class Settings:
     # Stories and trending entities (`khabar stories`)
     stories_port: int = _doc(6069, "Port of `khabar stories`' HTTP server: /metrics, /healthz, /readyz.")
     stories_topic: str = _doc("articles.stories", "Topic of each enriched article's story (keyed by article id).")
+    storied_topic: str = _doc(
+        "articles.storied",
+        "Topic of each enriched record (version 3) with its `story` once decided (keyed by article id); "
+        "later revisions of a story go to the stories topic.",
+    )
     trending_topic: str = _doc("entities.trending", "Topic of the top entities of each window (keyed by window end).")
     story_horizon_s: float = _doc(
         604_800.0, "How far back (event time, seconds) an article can be a near-copy of another: 7 days."

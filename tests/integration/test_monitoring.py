@@ -183,6 +183,7 @@ def test_every_dashboard_query_returns_data_and_every_alert_evaluates(settings, 
     stories = StoriesProcess(
         settings.replace(
             stories_topic=f"stories-{run}",
+            storied_topic=f"storied-{run}",
             trending_topic=f"trending-{run}",
             trending_publish_s=1.0,
             worker_port=stories_port,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections import defaultdict
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -30,7 +31,12 @@ WINDOW = ((START + timedelta(minutes=5 - 60)).timestamp(), (START + timedelta(mi
 @pytest.fixture
 def stories_settings(settings: Settings) -> Settings:
     run = settings.app_id.rsplit("-", 1)[-1]
-    stories = settings.replace(stories_topic=f"stories-{run}", trending_topic=f"trending-{run}", trending_publish_s=1.0)
+    stories = settings.replace(
+        stories_topic=f"stories-{run}",
+        storied_topic=f"storied-{run}",
+        trending_topic=f"trending-{run}",
+        trending_publish_s=1.0,
+    )
     ensure_topics(stories)
     ensure_topics(stories, stories_topics(stories))
     return stories
@@ -83,6 +89,22 @@ def stories_of(
     return stories
 
 
+def storied_records(settings: Settings, ids: set[str], timeout: float = 60) -> None:
+    """Every article reaches the storied topic as its enriched record with a story the stories topic gave it."""
+    topics = [settings.enriched_topic, settings.storied_topic]
+    records = read_topics(settings, topics, lambda r: {x["id"] for x in r[settings.storied_topic]} >= ids, timeout)
+    storied = {record["id"]: record for record in records[settings.storied_topic]}
+    assert storied.keys() >= ids, f"{len(ids - storied.keys())} of {len(ids)} articles not on the storied topic"
+    enriched = {record["id"]: record for record in records[settings.enriched_topic]}
+    every_story = defaultdict(set)
+    for record in read_topics(settings, [settings.stories_topic], lambda r: False, 3)[settings.stories_topic]:
+        every_story[record["id"]].add(record["story"]["id"])
+    for article_id in ids:
+        story = storied[article_id].pop("story")
+        assert storied[article_id] == enriched[article_id]
+        assert story["id"] in every_story[article_id]
+
+
 def trending_matches_recount(
     settings: Settings, ids: set[str], copies: list[dict], timeout: float = 90
 ) -> tuple[dict, dict, int]:
@@ -127,6 +149,7 @@ def test_near_copies_are_found_across_two_worker_processes(
         assert stories[copies[3]["id"]]["first_seen"] == {"source": "test", "time": "2015-07-21T10:00:00.000Z"}
         for other in others:
             assert stories[other["id"]]["id"] == other["id"] and stories[other["id"]]["duplicate_of"] is None
+        storied_records(stories_settings, set(stories))
         # Both processes decided stories: the decisions are partitioned, not made in one place.
         assert metric(first, "khabar_story_assignments_total") > 0
         assert metric(second, "khabar_story_assignments_total") > 0
@@ -160,6 +183,7 @@ def test_trending_counts_equal_a_recount_after_a_sigkill_and_restart(
         # The ten near-copies are one story: counted ten times as articles, once as a story.
         assert {stories[c["id"]]["id"] for c in copies} == {copies[0]["id"]}
         assert any(articles_ >= 10 and stories_ == articles_ - 9 for articles_, stories_, _ in expected.values())
+        storied_records(stories_settings, ids)  # records held when it was killed came back from the changelog
     finally:
         restarted.stop()
 

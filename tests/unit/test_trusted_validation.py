@@ -10,8 +10,8 @@ import pytest
 
 from khabar import records, schemas
 from khabar.config import PROJECT_ROOT
-from khabar.enricher.processing import BUILT_BY_THE_NORMALISER
 from khabar.producer.sources import InputError, read_file, read_paths
+from khabar.records import BUILT_BY_THE_NORMALISER
 from khabar.text.corpus import SAUDINEWSNET
 from khabar.text.pipeline import TextPipeline
 

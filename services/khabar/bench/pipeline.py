@@ -228,6 +228,7 @@ class PipelineBench:
         worker.stop()
         settings = self._phase_settings("stories").replace(
             stories_topic=f"bench-{self.run}-stories-out",
+            storied_topic=f"bench-{self.run}-storied-out",
             trending_topic=f"bench-{self.run}-trending-out",
             state_dir=self.work_dir / "stories",
             stories_port=free_port(),

@@ -1,9 +1,10 @@
 """The stories stage on the worker's Faust app: near-copies clustered into stories, trending entities.
 
     articles.enriched --(band keys, by band-key partition)--> <app>-story-bands      table story_bands
-                      --(the article, by article id)-------> <app>-story-answers    table story_pending,
-    story-bands --(candidates sharing a band)---------------> story-answers          table story_assigned
-    story-answers --> articles.stories (key: article id); the story back to its band keys;
+                      --(the article, by article id)-------> <app>-story-answers    tables story_pending,
+    story-bands --(candidates sharing a band)---------------> story-answers          story_assigned, story_records
+    story-answers --> articles.stories (key: article id); articles.storied (the record with its story, once);
+                  the story back to its band keys;
                   --(mentions, by entity partition)--------> <app>-trending-mentions  tables trending_*
     trending-mentions --(each worker's top per window, timer)--> <app>-trending-windows  table trending_windows
     trending-windows --> entities.trending (key: window end) and the Prometheus gauges
@@ -30,7 +31,7 @@ import faust
 from faust.sensors.prometheus import setup_prometheus_sensors
 from faust.types import TP
 
-from khabar import __version__, kafka_clients, schemas
+from khabar import __version__, kafka_clients, records, schemas
 from khabar.config import Settings
 from khabar.stories import logic, metrics
 from khabar.text.minhash import MinHasher
@@ -72,10 +73,13 @@ class StoriesStage:
             internal(name) for name in logic.INTERNAL_TOPICS
         )
         self.stories_out = app.topic(settings.stories_topic, key_serializer="raw", value_serializer="raw")
+        self.storied_out = app.topic(settings.storied_topic, key_serializer="raw", value_serializer="raw")
         self.trending_out = app.topic(settings.trending_topic, key_serializer="raw", value_serializer="raw")
         self.bands = table("story_bands")  # band key -> [{id, t, source, story, first}]
         self.pending = table("story_pending")  # article id -> {article, answers: {partition: hits}}
         self.assigned = table("story_assigned")  # article id -> {story, article}
+        # article id -> its enriched record, held only until its story is first decided (tens of KB each)
+        self.records = table("story_records")
         self.bucket_articles = table("trending_bucket_articles")  # "entity\x1fbucket" -> {article id: [story, n]}
         self.entities = table("trending_entities")  # entity -> {name, type, partition, buckets: {bucket: [a, m]}}
         self.windows = table("trending_windows")  # window end -> {entity: figures}
@@ -146,12 +150,16 @@ class StoriesStage:
 
     async def on_enriched(self, value: bytes) -> None:
         try:
-            article = logic.Article.of(json.loads(value), self.hasher, self.partitions)
+            record = json.loads(value)
+            article = logic.Article.of(record, self.hasher, self.partitions)
         except (ValueError, KeyError, TypeError) as error:
             metrics.STORY_UNREADABLE.inc()
             log.warning("stories: skipped an enriched record it cannot read: %s", error)
             return
-        await self._send(self.answers_topic, article.id, article.to_message())
+        message = article.to_message()
+        if record.get("schema_version") == 3:  # the record travels with it, for articles.storied
+            message["record"] = record
+        await self._send(self.answers_topic, article.id, message)
         for partition, keys in article.bands.items():
             await self._send(
                 self.bands_topic,
@@ -205,20 +213,25 @@ class StoriesStage:
     async def on_answer(self, event: Any) -> None:
         message = event.value
         article_id = message["id"]
+        record = message.pop("record", None)  # on an article message: its enriched record
         state = self.assigned.get(article_id)
         if state is None:
-            await self._on_undecided(article_id, message)
+            await self._on_undecided(article_id, message, record)
         else:
-            await self._on_decided(article_id, state, message)
-        self._maybe_sweep(self.assigned, event.message.partition, self._article_expired)
-        self._maybe_sweep(self.pending, event.message.partition, self._article_expired)
+            await self._on_decided(article_id, state, message, record)
+        partition = event.message.partition
+        self._maybe_sweep(self.assigned, partition, self._article_expired)
+        self._maybe_sweep(self.pending, partition, self._article_expired)
+        self._maybe_sweep(self.records, partition, self._record_expired)
 
-    async def _on_undecided(self, article_id: str, message: dict[str, Any]) -> None:
+    async def _on_undecided(self, article_id: str, message: dict[str, Any], record: dict[str, Any] | None) -> None:
         state = self.pending.get(article_id) or {"article": None, "answers": {}, "revisions": {}, "followers": []}
         _absorb(state, message)
         article_message = state["article"]
         if article_message is None or set(article_message["bands"]) - set(state["answers"]):
             self.pending[article_id] = state
+            if record is not None:
+                self.records[article_id] = record
             return
         article = logic.Article.from_message(article_message)
         story = _decide(article, state)
@@ -226,16 +239,22 @@ class StoriesStage:
         self.assigned[article_id] = state
         if self.pending.get(article_id) is not None:
             del self.pending[article_id]
+        if record is None:
+            record = self.records.get(article_id)
+            if record is not None:
+                del self.records[article_id]
         metrics.STORY_ASSIGNMENTS.labels(str(story.duplicate_of is not None).lower()).inc()
-        await self._announce(article, story, state)
+        await self._announce(article, story, state, record)
 
-    async def _on_decided(self, article_id: str, state: dict[str, Any], message: dict[str, Any]) -> None:
+    async def _on_decided(
+        self, article_id: str, state: dict[str, Any], message: dict[str, Any], record: dict[str, Any] | None
+    ) -> None:
         kind = message["kind"]
         if kind == "answer":  # redelivered: the answers were complete
             return
         article = logic.Article.from_message(state["article"])
         if kind == "article":  # redelivered: the same story again, downstream is idempotent
-            await self._publish(article, _story(state["story"]))
+            await self._publish(article, _story(state["story"]), record)
             return
         _absorb(state, message)
         story = _decide(article, state)
@@ -251,10 +270,12 @@ class StoriesStage:
         metrics.STORY_REVISIONS.inc()
         await self._announce(article, story, state)
 
-    async def _announce(self, article: logic.Article, story: logic.Story, state: dict[str, Any]) -> None:
-        """A new or changed story: published, followed (the copy it took it from tells it of changes), and
-        sent to the later articles that may depend on it."""
-        await self._publish(article, story)
+    async def _announce(
+        self, article: logic.Article, story: logic.Story, state: dict[str, Any], record: dict[str, Any] | None = None
+    ) -> None:
+        """A new or changed story: published (with the enriched record while it is held), followed (the copy it
+        took it from tells it of changes), and sent to the later articles that may depend on it."""
+        await self._publish(article, story, record)
         if story.duplicate_of is not None:
             await self._send(
                 self.answers_topic,
@@ -285,7 +306,7 @@ class StoriesStage:
             }
             await self._send(self.answers_topic, target, {"kind": "revise", "id": target, "hit": hit})
 
-    async def _publish(self, article: logic.Article, story: logic.Story) -> None:
+    async def _publish(self, article: logic.Article, story: logic.Story, enriched: dict[str, Any] | None) -> None:
         record = {
             "schema_version": schemas.VERSIONS[schemas.STORY],
             "id": article.id,
@@ -314,6 +335,9 @@ class StoriesStage:
                 {"id": article.id, "story": story.id, "t": article.t, "entities": entities},
                 partition=entity_partition,
             )
+        if enriched is not None:
+            storied = records.storied_record(enriched, story.to_dict())
+            await self.storied_out.send(key=article.id.encode(), value=schemas.encode(storied))
 
     # -- 4: trending counts, by entity --------------------------------------------------------------------
 
@@ -441,6 +465,9 @@ class StoriesStage:
     def _article_expired(self, _key: str, value: dict[str, Any]) -> bool:
         article = value.get("article")
         return article is not None and article["t"] < self.newest_t - self.settings.story_horizon_s
+
+    def _record_expired(self, _key: str, record: dict[str, Any]) -> bool:
+        return logic.event_time(record) < self.newest_t - self.settings.story_horizon_s
 
     def _band_expired(self, _key: str, entries: list[dict[str, Any]]) -> bool:
         return all(e["t"] < self.newest_t - self.settings.story_horizon_s for e in entries)

@@ -40,6 +40,7 @@ def stories_topics(settings: Settings) -> list[str]:
     return [
         settings.enriched_topic,
         settings.stories_topic,
+        settings.storied_topic,
         settings.trending_topic,
         *(internal_topic(settings, name) for name in INTERNAL_TOPICS),
     ]

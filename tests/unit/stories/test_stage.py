@@ -1,6 +1,7 @@
 """The stories stage's handlers without a broker: its internal topics replaced by queues delivered in random
 orders (each partition in order, as Kafka does), its tables by dicts. Whatever the order, and with messages
-redelivered, every article ends with the story that the definition gives from the band keys alone."""
+redelivered, every article ends with the story that the definition gives from the band keys alone, and its
+enriched record goes out with a story it was given."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import asyncio
 import json
 import random
 from collections import defaultdict, deque
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
@@ -15,6 +17,7 @@ import faust
 import pytest
 
 from khabar.config import Settings
+from khabar.stories import app as stories_app
 from khabar.stories import logic
 from khabar.stories.app import StoriesStage
 from khabar.text import minhash
@@ -53,6 +56,7 @@ def articles(count: int, rng: random.Random) -> list[dict]:
     times = rng.sample(range(10_000), len(records))
     return [
         {
+            "schema_version": 3,
             "id": f"a{n:02d}",
             "source": f"paper{n % 3}",
             "published": logic.moment(1_437_000_000 + t).replace("T", " ")[:19],
@@ -79,17 +83,33 @@ def stage() -> tuple[StoriesStage, dict[tuple[str, int], deque]]:
     settings = Settings(topic_partitions=PARTITIONS)
     stage = StoriesStage(faust.App("stories-unit", broker="kafka://127.0.0.1:1"), settings)
     queues: dict[tuple[str, int], deque] = defaultdict(deque)
-    for name in ("bands_topic", "answers_topic", "mentions_topic", "windows_topic", "stories_out", "trending_out"):
+    for name in (
+        "bands_topic",
+        "answers_topic",
+        "mentions_topic",
+        "windows_topic",
+        "stories_out",
+        "storied_out",
+        "trending_out",
+    ):
         setattr(stage, name, Topic(name, queues))
-    for name in ("bands", "pending", "assigned", "bucket_articles", "entities", "windows"):
+    for name in ("bands", "pending", "assigned", "records", "bucket_articles", "entities", "windows"):
         setattr(stage, name, Table(name))
     return stage, queues
 
 
-async def run(records: list[dict], rng: random.Random, redeliver: float) -> tuple[dict[str, dict], dict[str, str]]:
+@dataclass
+class Outputs:
+    stories: dict[str, dict]  # the latest story published per article
+    every_story: dict[str, set[str]]  # every story id published per article
+    storied: dict[str, list[dict]]  # the records published with their story, per article
+    counted: dict[str, str]  # the story each article is counted under in the trending tables
+    held: int  # records still held at the end
+
+
+async def run(records: list[dict], rng: random.Random, redeliver: float) -> Outputs:
     """Every record through the stage, the enriched records and each internal message delivered from a random
-    non-empty partition; with probability `redeliver` a delivered message is delivered again later. Returns the
-    latest story published per article and the story each article is counted under in the trending tables."""
+    non-empty partition; with probability `redeliver` a delivered message is delivered again later."""
     stories_stage, queues = stage()
     for record in records:
         queues[("enriched", rng.randrange(PARTITIONS))].append(json.dumps(record).encode())
@@ -100,6 +120,8 @@ async def run(records: list[dict], rng: random.Random, redeliver: float) -> tupl
         "mentions_topic": stories_stage.on_mentions,
     }
     published: dict[str, dict] = {}
+    every_story: dict[str, set[str]] = defaultdict(set)
+    storied: dict[str, list[dict]] = defaultdict(list)
     while True:
         ready = [key for key, queue in queues.items() if queue and key[0] in handlers]
         if not ready:
@@ -116,16 +138,33 @@ async def run(records: list[dict], rng: random.Random, redeliver: float) -> tupl
         for story in queues.pop(("stories_out", 0), ()):
             record = json.loads(story)
             published[record["id"]] = record["story"]
+            every_story[record["id"]].add(record["story"]["id"])
+        for value in queues.pop(("storied_out", 0), ()):
+            record = json.loads(value)
+            storied[record["id"]].append(record)
     counted = {a: held[0] for articles in stories_stage.bucket_articles.values() for a, held in articles.items()}
-    return published, counted
+    return Outputs(published, every_story, storied, counted, len(stories_stage.records))
 
 
 @pytest.mark.parametrize("seed", range(16))
-def test_stories_are_those_of_the_definition_whatever_the_arrival_order(seed: int) -> None:
+def test_stories_are_those_of_the_definition_whatever_the_arrival_order(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The test's records are not whole enriched records: the storied copy is built without its schema check
+    # (tests/unit/test_records.py checks that on a real one).
+    monkeypatch.setattr(stories_app.records, "storied_record", lambda enriched, story: {**enriched, "story": story})
     rng = random.Random(seed)
     records = articles(8, rng)
     expected = expected_stories(records)
     assert len(set(expected.values())) < len(expected), "the test articles hold no near-copies"
-    published, counted = asyncio.run(run(records, rng, redeliver=0.1 if seed % 2 else 0.0))
-    assert {article_id: story["id"] for article_id, story in published.items()} == expected
-    assert counted == expected  # trending counts a revised article under its new story, once
+    outputs = asyncio.run(run(records, rng, redeliver=0.1 if seed % 2 else 0.0))
+    assert {article_id: story["id"] for article_id, story in outputs.stories.items()} == expected
+    assert outputs.counted == expected  # trending counts a revised article under its new story, once
+    by_id = {r["id"]: r for r in records}
+    assert outputs.storied.keys() == by_id.keys()  # every record goes out with its story, held no longer
+    assert outputs.held == 0
+    for article_id, copies in outputs.storied.items():
+        for copy in copies:
+            story = copy.pop("story")
+            assert copy == by_id[article_id]
+            assert story["id"] in outputs.every_story[article_id]

@@ -1,0 +1,49 @@
+"""The storied copy of an enriched record (what the stories stage writes to articles.storied)."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from khabar import records, schemas
+from khabar.config import PROJECT_ROOT
+from khabar.producer.sources import read_paths
+from khabar.text.pipeline import TextPipeline
+
+STORY = {"id": "a" * 16, "duplicate_of": "a" * 16, "first_seen": {"source": "okaz", "time": "2015-07-21T10:00:00.000Z"}}
+
+
+@pytest.fixture(scope="module")
+def seed_record() -> dict:
+    pipeline = TextPipeline()
+    raw = next(iter(read_paths([PROJECT_ROOT / "seeds"])))
+    return records.enriched_record(raw, pipeline.analyse(raw["title"], raw["body"]), pipeline.ner_model, {})
+
+
+def test_a_storied_record_is_the_enriched_record_with_its_story(seed_record: dict) -> None:
+    storied = records.storied_record(seed_record, STORY)
+    assert storied.pop("story") == STORY
+    assert storied == seed_record
+    assert "story" not in seed_record  # the enriched record is left as it was
+
+
+@pytest.mark.parametrize(
+    "story",
+    [
+        {**STORY, "id": ""},
+        {key: value for key, value in STORY.items() if key != "duplicate_of"},
+        {**STORY, "first_seen": {"source": "okaz"}},
+        {**STORY, "extra": 1},
+    ],
+)
+def test_a_story_the_schema_refuses_is_not_written(seed_record: dict, story: dict) -> None:
+    with pytest.raises(schemas.SchemaError):
+        records.storied_record(seed_record, story)
+
+
+def test_only_a_version_3_record_gets_a_storied_copy(seed_record: dict) -> None:
+    older = copy.deepcopy(seed_record)
+    older["schema_version"] = 2
+    with pytest.raises(ValueError, match="version 3"):
+        records.storied_record(older, STORY)
