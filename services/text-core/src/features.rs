@@ -148,6 +148,26 @@ impl WordScorer {
     }
 
     /// (features at offset 0, features as a neighbour), as `FeatureExtractor.type_feats`.
+    fn summed(&self, words: &[String]) -> Vec<u8> {
+        let labels = self.labels;
+        let per_word = self.rows_at.len() * labels;
+        let mut out = vec![0.0_f64; words.len() * per_word];
+        for (t, word) in words.iter().enumerate() {
+            let (core, context) = self.type_features(word);
+            for (oi, rows) in self.rows_at.iter().enumerate() {
+                let sums = &mut out[t * per_word + oi * labels..t * per_word + (oi + 1) * labels];
+                for feature in if self.at_zero[oi] { &core } else { &context } {
+                    if let Some(&r) = rows.get(feature) {
+                        for (sum, w) in sums.iter_mut().zip(&self.weights[r * labels..(r + 1) * labels]) {
+                            *sum += w;
+                        }
+                    }
+                }
+            }
+        }
+        out.iter().flat_map(|v| v.to_le_bytes()).collect()
+    }
+
     fn type_features(&self, word: &str) -> (Vec<String>, Vec<String>) {
         if let Some((core, context)) = self.padding.get(word) {
             return (core.clone(), context.clone());
@@ -302,25 +322,10 @@ impl WordScorer {
         self.type_features(word)
     }
 
-    /// Summed weights of each word at each offset: float64 (words, offsets, labels), as bytes.
+    /// Summed weights of each word at each offset: float64 (words, offsets, labels), as bytes. Worked out
+    /// without the GIL: the worker's producer thread runs meanwhile.
     fn scores<'py>(&self, py: Python<'py>, words: Vec<String>) -> Bound<'py, PyBytes> {
-        let labels = self.labels;
-        let per_word = self.rows_at.len() * labels;
-        let mut out = vec![0.0_f64; words.len() * per_word];
-        for (t, word) in words.iter().enumerate() {
-            let (core, context) = self.type_features(word);
-            for (oi, rows) in self.rows_at.iter().enumerate() {
-                let sums = &mut out[t * per_word + oi * labels..t * per_word + (oi + 1) * labels];
-                for feature in if self.at_zero[oi] { &core } else { &context } {
-                    if let Some(&r) = rows.get(feature) {
-                        for (sum, w) in sums.iter_mut().zip(&self.weights[r * labels..(r + 1) * labels]) {
-                            *sum += w;
-                        }
-                    }
-                }
-            }
-        }
-        let bytes: Vec<u8> = out.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let bytes = py.detach(|| self.summed(&words));
         PyBytes::new(py, &bytes)
     }
 }
