@@ -147,7 +147,7 @@ impl WordScorer {
             .filter(move |p| k.starts_with(p) && k.len() - p.len() >= self.min_stem)
     }
 
-    /// (features at offset 0, features as a neighbour), as `FeatureExtractor.type_feats`.
+    /// Each word's summed weights at each offset, as the bytes of float64 (words, offsets, labels).
     fn summed(&self, words: &[String]) -> Vec<u8> {
         let labels = self.labels;
         let per_word = self.rows_at.len() * labels;
@@ -168,6 +168,7 @@ impl WordScorer {
         out.iter().flat_map(|v| v.to_le_bytes()).collect()
     }
 
+    /// (features at offset 0, features as a neighbour), as `FeatureExtractor.type_feats`.
     fn type_features(&self, word: &str) -> (Vec<String>, Vec<String>) {
         if let Some((core, context)) = self.padding.get(word) {
             return (core.clone(), context.clone());

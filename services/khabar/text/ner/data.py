@@ -48,13 +48,20 @@ def spans(tags: list[str]) -> list[tuple[int, int, str]]:
     out: list[tuple[int, int, str]] = []
     start: int | None = None
     typ = ""
-    for i, tag in enumerate(list(tags) + ["O"]):
+    for i, tag in enumerate(tags):
+        if tag == "O":  # most tags: it only closes an open entity
+            if start is not None:
+                out.append((start, i, typ))
+                start, typ = None, ""
+            continue
         prefix, _, t = tag.partition("-")
         if start is not None and (prefix != "I" or t != typ):
             out.append((start, i, typ))
             start, typ = None, ""
         if prefix == "B" or (prefix == "I" and start is None):
             start, typ = i, t
+    if start is not None:
+        out.append((start, len(tags), typ))
     return out
 
 

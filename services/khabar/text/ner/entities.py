@@ -7,6 +7,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, Protocol
 
 from .data import spans
@@ -104,13 +105,16 @@ def _strip_first(tok, standalone: set[str]) -> tuple[int, str]:
     return 0, ""
 
 
+_START = attrgetter("start")
+
+
 def _group(tokens: Sequence[TokenLike], sentences: Sequence[SpanLike]) -> list[list[TokenLike]]:
     if not sentences:
         return [list(tokens)] if tokens else []
     groups: list[list[TokenLike]] = [[] for _ in sentences]
     si = 0
     bounds = sorted(range(len(sentences)), key=lambda i: sentences[i].start)
-    for tok in sorted(tokens, key=lambda t: t.start):
+    for tok in sorted(tokens, key=_START):
         while si < len(bounds) - 1 and tok.start >= sentences[bounds[si]].end:
             si += 1
         groups[bounds[si]].append(tok)
@@ -225,30 +229,26 @@ def _propagate(
     bare_of: dict[tuple[str, int], str] = {}  # one _bare per word and split, not per token
     out = []
     for gi, (group, keys) in enumerate(zip(groups, group_keys)):
-        i = 0
-        while i < len(group):
-            match = None
-            if (gi, i) not in taken:
-                tok = group[i]
-                split = (tok.text, getattr(tok, "stem_start", tok.start) - tok.start)
-                bare = bare_of.get(split)
-                if bare is None:
-                    k = keys[i]
-                    # "" when skipped: then "" is no tail (the empty suffix is always tried), so it is no first.
-                    bare = bare_of[split] = _bare(tok, standalone) if k.endswith(tails) else ""
-                if bare in firsts:
-                    for n in range(min(longest, len(group) - i), 0, -1):
-                        if any((gi, j) in taken for j in range(i, i + n)):
-                            continue
-                        seq = (bare, *keys[i + 1 : i + n])
-                        if seq in known:
-                            match = (gi, i, i + n, *known[seq])
-                            break
-            if match:
-                out.append(match)
-                i = match[2]
-            else:
-                i += 1
+        after = 0  # a match starts past the previous one
+        # Only the tokens whose key ends with a tail can start a name (if "" were a first, every key would).
+        for i in [i for i, k in enumerate(keys) if k.endswith(tails)]:
+            if i < after or (gi, i) in taken:
+                continue
+            tok = group[i]
+            split = (tok.text, getattr(tok, "stem_start", tok.start) - tok.start)
+            bare = bare_of.get(split)
+            if bare is None:
+                bare = bare_of[split] = _bare(tok, standalone)
+            if bare not in firsts:
+                continue
+            for n in range(min(longest, len(group) - i), 0, -1):
+                if any((gi, j) in taken for j in range(i, i + n)):
+                    continue
+                seq = (bare, *keys[i + 1 : i + n])
+                if seq in known:
+                    out.append((gi, i, i + n, *known[seq]))
+                    after = i + n
+                    break
     return out
 
 
