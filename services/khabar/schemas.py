@@ -103,6 +103,19 @@ def validate(name: str, record: Any, version: int | None = None, trusted: tuple[
         raise SchemaError(f"{name} v{version or VERSIONS[name]}: {str(error)[:300]}") from error
 
 
+@cache
+def _compiled_property(name: str, field: str) -> Callable[[Any], Any]:
+    return fastjsonschema.compile(_inline_refs(load(name))["properties"][field])
+
+
+def validate_property(name: str, field: str, value: Any) -> None:
+    """Raise SchemaError unless `value` is valid as the top-level property `field` of the current version."""
+    try:
+        _compiled_property(name, field)(value)
+    except fastjsonschema.JsonSchemaException as error:
+        raise SchemaError(f"{name} v{VERSIONS[name]} {field}: {str(error)[:300]}") from error
+
+
 def timestamp(moment: datetime | None = None) -> str:
     """RFC 3339 UTC with milliseconds, the form of every date-time field in the schemas."""
     moment = moment or datetime.now(UTC)

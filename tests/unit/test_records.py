@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import copy
-
+import orjson
 import pytest
 
 from khabar import records, schemas
@@ -22,10 +21,10 @@ def seed_record() -> dict:
 
 
 def test_a_storied_record_is_the_enriched_record_with_its_story(seed_record: dict) -> None:
-    storied = records.storied_record(seed_record, STORY)
+    storied = orjson.loads(records.storied_payload(schemas.encode(seed_record), STORY))
+    schemas.validate(schemas.ENRICHED, storied)
     assert storied.pop("story") == STORY
     assert storied == seed_record
-    assert "story" not in seed_record  # the enriched record is left as it was
 
 
 @pytest.mark.parametrize(
@@ -39,11 +38,17 @@ def test_a_storied_record_is_the_enriched_record_with_its_story(seed_record: dic
 )
 def test_a_story_the_schema_refuses_is_not_written(seed_record: dict, story: dict) -> None:
     with pytest.raises(schemas.SchemaError):
-        records.storied_record(seed_record, story)
+        records.storied_payload(schemas.encode(seed_record), story)
 
 
-def test_only_a_version_3_record_gets_a_storied_copy(seed_record: dict) -> None:
-    older = copy.deepcopy(seed_record)
-    older["schema_version"] = 2
+@pytest.mark.parametrize(
+    "encoded",
+    [
+        lambda r: schemas.encode({**r, "schema_version": 2}),
+        lambda r: orjson.dumps(r, option=orjson.OPT_INDENT_2),  # not the compact form the worker writes
+        lambda r: schemas.encode(r)[:-1],
+    ],
+)
+def test_only_a_version_3_record_as_the_worker_encodes_it_gets_a_storied_copy(seed_record: dict, encoded) -> None:
     with pytest.raises(ValueError, match="version 3"):
-        records.storied_record(older, STORY)
+        records.storied_payload(encoded(seed_record), STORY)

@@ -20,7 +20,6 @@ a later copy sends that copy a revision (see "decisions"), and a revised story r
 from __future__ import annotations
 
 import heapq
-import json
 import logging
 import time
 from collections import defaultdict
@@ -28,6 +27,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import faust
+import orjson
 from faust.sensors.prometheus import setup_prometheus_sensors
 from faust.types import TP
 
@@ -78,7 +78,8 @@ class StoriesStage:
         self.bands = table("story_bands")  # band key -> [{id, t, source, story, first}]
         self.pending = table("story_pending")  # article id -> {article, answers: {partition: hits}}
         self.assigned = table("story_assigned")  # article id -> {story, article}
-        # article id -> its enriched record, held only until its story is first decided (tens of KB each)
+        # article id -> [event time, its enriched record as JSON text], held only until its story is first
+        # decided (tens of KB each)
         self.records = table("story_records")
         self.bucket_articles = table("trending_bucket_articles")  # "entity\x1fbucket" -> {article id: [story, n]}
         self.entities = table("trending_entities")  # entity -> {name, type, partition, buckets: {bucket: [a, m]}}
@@ -150,15 +151,15 @@ class StoriesStage:
 
     async def on_enriched(self, value: bytes) -> None:
         try:
-            record = json.loads(value)
+            record = orjson.loads(value)
             article = logic.Article.of(record, self.hasher, self.partitions)
         except (ValueError, KeyError, TypeError) as error:
             metrics.STORY_UNREADABLE.inc()
             log.warning("stories: skipped an enriched record it cannot read: %s", error)
             return
         message = article.to_message()
-        if record.get("schema_version") == 3:  # the record travels with it, for articles.storied
-            message["record"] = record
+        if record.get("schema_version") == 3:  # the record travels with it as text, for articles.storied
+            message["record"] = value.decode("utf-8")
         await self._send(self.answers_topic, article.id, message)
         for partition, keys in article.bands.items():
             await self._send(
@@ -213,7 +214,7 @@ class StoriesStage:
     async def on_answer(self, event: Any) -> None:
         message = event.value
         article_id = message["id"]
-        record = message.pop("record", None)  # on an article message: its enriched record
+        record = message.pop("record", None)  # on an article message: its enriched record, as JSON text
         state = self.assigned.get(article_id)
         if state is None:
             await self._on_undecided(article_id, message, record)
@@ -224,14 +225,14 @@ class StoriesStage:
         self._maybe_sweep(self.pending, partition, self._article_expired)
         self._maybe_sweep(self.records, partition, self._record_expired)
 
-    async def _on_undecided(self, article_id: str, message: dict[str, Any], record: dict[str, Any] | None) -> None:
+    async def _on_undecided(self, article_id: str, message: dict[str, Any], record: str | None) -> None:
         state = self.pending.get(article_id) or {"article": None, "answers": {}, "revisions": {}, "followers": []}
         _absorb(state, message)
         article_message = state["article"]
         if article_message is None or set(article_message["bands"]) - set(state["answers"]):
             self.pending[article_id] = state
             if record is not None:
-                self.records[article_id] = record
+                self.records[article_id] = [message["t"], record]
             return
         article = logic.Article.from_message(article_message)
         story = _decide(article, state)
@@ -240,14 +241,15 @@ class StoriesStage:
         if self.pending.get(article_id) is not None:
             del self.pending[article_id]
         if record is None:
-            record = self.records.get(article_id)
-            if record is not None:
+            held = self.records.get(article_id)
+            if held is not None:
+                record = held[1]
                 del self.records[article_id]
         metrics.STORY_ASSIGNMENTS.labels(str(story.duplicate_of is not None).lower()).inc()
         await self._announce(article, story, state, record)
 
     async def _on_decided(
-        self, article_id: str, state: dict[str, Any], message: dict[str, Any], record: dict[str, Any] | None
+        self, article_id: str, state: dict[str, Any], message: dict[str, Any], record: str | None
     ) -> None:
         kind = message["kind"]
         if kind == "answer":  # redelivered: the answers were complete
@@ -271,7 +273,7 @@ class StoriesStage:
         await self._announce(article, story, state)
 
     async def _announce(
-        self, article: logic.Article, story: logic.Story, state: dict[str, Any], record: dict[str, Any] | None = None
+        self, article: logic.Article, story: logic.Story, state: dict[str, Any], record: str | None = None
     ) -> None:
         """A new or changed story: published (with the enriched record while it is held), followed (the copy it
         took it from tells it of changes), and sent to the later articles that may depend on it."""
@@ -306,7 +308,7 @@ class StoriesStage:
             }
             await self._send(self.answers_topic, target, {"kind": "revise", "id": target, "hit": hit})
 
-    async def _publish(self, article: logic.Article, story: logic.Story, enriched: dict[str, Any] | None) -> None:
+    async def _publish(self, article: logic.Article, story: logic.Story, enriched: str | None) -> None:
         record = {
             "schema_version": schemas.VERSIONS[schemas.STORY],
             "id": article.id,
@@ -336,8 +338,8 @@ class StoriesStage:
                 partition=entity_partition,
             )
         if enriched is not None:
-            storied = records.storied_record(enriched, story.to_dict())
-            await self.storied_out.send(key=article.id.encode(), value=schemas.encode(storied))
+            storied = records.storied_payload(enriched.encode("utf-8"), story.to_dict())
+            await self.storied_out.send(key=article.id.encode(), value=storied)
 
     # -- 4: trending counts, by entity --------------------------------------------------------------------
 
@@ -466,8 +468,8 @@ class StoriesStage:
         article = value.get("article")
         return article is not None and article["t"] < self.newest_t - self.settings.story_horizon_s
 
-    def _record_expired(self, _key: str, record: dict[str, Any]) -> bool:
-        return logic.event_time(record) < self.newest_t - self.settings.story_horizon_s
+    def _record_expired(self, _key: str, held: list[Any]) -> bool:
+        return float(held[0]) < self.newest_t - self.settings.story_horizon_s
 
     def _band_expired(self, _key: str, entries: list[dict[str, Any]]) -> bool:
         return all(e["t"] < self.newest_t - self.settings.story_horizon_s for e in entries)
