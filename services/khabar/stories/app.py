@@ -246,11 +246,10 @@ class StoriesStage:
         self.assigned[article_id] = state
         if self.pending.get(article_id) is not None:
             del self.pending[article_id]
-        if record is None:
-            held = self.records.get(article_id)
-            if held is not None:
-                record = held[1]
-                del self.records[article_id]
+        held = self.records.get(article_id)
+        if held is not None:  # no longer held, whichever delivery brought the record
+            record = record or held[1]
+            del self.records[article_id]
         metrics.STORY_ASSIGNMENTS.labels(str(story.duplicate_of is not None).lower()).inc()
         await self._announce(article, story, state, record)
 
