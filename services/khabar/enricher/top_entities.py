@@ -6,6 +6,10 @@ one-minute buckets, forgets buckets older than the window, and at each scrape ex
 mentioned entities (a series that leaves the top simply stops being exported), so a worker never exposes
 more than `limit` series of it. Each worker ranks its own articles; the dashboard sums the workers' tops,
 which is exact for every entity that is in each worker's top and an undercount only near the cut-off.
+
+A bucket also holds a bounded number of names: past `bucket_names`, it keeps the half most mentioned and
+forgets the rest, mostly names seen once. Unbounded, a worker replaying 300 articles/s held every distinct
+name of its last 15 minutes: 3.3 MB more counters after 10,000 articles (tracemalloc), and growing.
 """
 
 from __future__ import annotations
@@ -26,9 +30,11 @@ class TopEntities(Collector):
         limit: int = 20,
         window_s: float = 900.0,
         bucket_s: float = 60.0,
+        bucket_names: int = 4000,
         clock: Callable[[], float] = time.time,
     ):
         self.name, self.limit, self.window_s, self.bucket_s, self.clock = name, limit, window_s, bucket_s, clock
+        self.bucket_names = max(2 * limit, bucket_names)
         self.documentation = (
             f"Entity mentions in the last {window_s / 60:g} minutes, for this worker's "
             f"{limit} most mentioned entities only (bounded label cardinality)."
@@ -46,6 +52,8 @@ class TopEntities(Collector):
             counts = self._buckets[-1][1]
             for entity in entities:
                 counts[(entity["type"], entity["name"])] += entity["count"]
+            if len(counts) > self.bucket_names:
+                self._buckets[-1] = (bucket, Counter(dict(counts.most_common(self.bucket_names // 2))))
 
     def top(self) -> list[tuple[tuple[str, str], int]]:
         """((type, name), mentions) of the most mentioned entities in the window, most mentioned first."""

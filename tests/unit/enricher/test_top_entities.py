@@ -48,3 +48,13 @@ def test_a_scrape_exports_the_current_top_as_a_labelled_gauge():
     assert "# TYPE khabar_top_entity_mentions gauge" in page
     assert 'khabar_top_entity_mentions{name="بوتين",type="PERS"} 2.0' in page
     assert "كيم" not in page
+
+
+def test_a_bucket_keeps_a_bounded_number_of_names_and_the_most_mentioned_among_them():
+    top = TopEntities("t", limit=2, bucket_names=10, clock=Clock())
+    top.add([entity("بوتين", 50), entity("كيم", 40)])
+    for batch in range(20):  # a long tail of names mentioned once
+        top.add([entity(f"name-{batch}-{i}", 1) for i in range(3)])
+        assert len(top._buckets[-1][1]) <= 10
+    top.add([entity("كيم", 1)])
+    assert top.top() == [(("PERS", "بوتين"), 50), (("PERS", "كيم"), 41)]

@@ -21,7 +21,10 @@ from .archive import WordClusters
 from .features import PAD_BOS, PAD_EOS, PAD_FEATS, FeatureExtractor, core_tables
 from .subwords import SubwordClusters
 
-_CACHE_LIMIT = 400_000  # word types; the cache is reset past this so a long-running stream stays bounded
+# Word types; the cache is reset past this so a long-running stream stays bounded. Replaying 34,000
+# SaudiNewsNet articles (303k distinct types), misses per article were 8.6 at 400k, 21.5 at 120k: each miss
+# costs 6.35 us, so about +0.08 ms an article (3%), while the cache (~280 B a type) peaks at 34 MB, not 85 MB.
+_CACHE_LIMIT = 120_000
 
 
 def _join(strings) -> np.ndarray:
