@@ -311,7 +311,17 @@ def test_a_fenced_producer_is_replaced_and_a_rival_that_keeps_fencing_stops_the_
         worker = WorkerProcess(settings, tmp_path / "restarted.log").start()
         sending.join(60)
         committed.wait_for(ARTICLES, timeout=300)
-        check_exactly_once(settings, {r["id"] for r in records}, uncommitted, "fenced", fences=rival_fences)
+        check_exactly_once(
+            settings,
+            {r["id"] for r in records},
+            uncommitted,
+            "fenced",
+            # At 40 articles/s the producer spends most of its time between transactions, and a fence that lands
+            # there aborts nothing: the next batch is refused before it writes (0 aborted copies in stop 25's CI).
+            # What this scenario proves is the replacement, the stop and the exact outputs after them.
+            aborts_expected=False,
+            fences=rival_fences,
+        )
     finally:
         replayer.close()
         worker.stop()
