@@ -28,8 +28,8 @@ from typing import Any
 
 import faust
 import orjson
-from faust.sensors.prometheus import setup_prometheus_sensors
 from faust.types import TP
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from khabar import __version__, kafka_clients, records, schemas
 from khabar.config import Settings
@@ -613,9 +613,16 @@ def create_stories_app(settings: Settings) -> faust.App:
         producer_max_batch_size=524_288,
         producer_linger=0.02,
     )
-    setup_prometheus_sensors(app, pattern="/metrics", name_prefix="faust")
     _drain_before_commit(app)
     register_stories(app, settings)
+
+    @app.page("/metrics")
+    async def metrics_page(web: Any, request: Any) -> Any:
+        """The stage's own metrics. Not Faust's Prometheus sensor: it updates labelled series on every event, send
+        and table access, about 20 of each per article here, and took 14% of the stage's CPU (py-spy, 3,000
+        articles). Without it the stage alone handled 61.3 articles/s, not 45.7 (means of three runs, taken in
+        turns); no dashboard or alert reads its faust_* series."""
+        return web.bytes(generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     @app.page("/healthz")
     async def healthz(web: Any, request: Any) -> Any:
