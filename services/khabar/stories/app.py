@@ -251,7 +251,7 @@ class StoriesStage:
             record = record or held[1]
             del self.records[article_id]
         metrics.STORY_ASSIGNMENTS.labels(str(story.duplicate_of is not None).lower()).inc()
-        await self._announce(article, story, state, record)
+        await self._announce(article, story, state, record, first=True)
 
     async def _on_decided(
         self, article_id: str, state: dict[str, Any], message: dict[str, Any], record: str | None
@@ -278,11 +278,19 @@ class StoriesStage:
         await self._announce(article, story, state)
 
     async def _announce(
-        self, article: logic.Article, story: logic.Story, state: dict[str, Any], record: str | None = None
+        self,
+        article: logic.Article,
+        story: logic.Story,
+        state: dict[str, Any],
+        record: str | None = None,
+        first: bool = False,
     ) -> None:
         """A new or changed story: published (with the enriched record while it is held), followed (the copy it
         took it from tells it of changes), and sent to the later articles that may depend on it."""
-        await self._publish(article, story, record)
+        # An article's band entries start without a story, which means its own (see on_band): a first story that
+        # is its own changes none of them, and most articles start one: not sending it saves about 4 of the ~20
+        # messages per article (the stage alone: 74.8 articles/s against 68.8, means of three runs in turns).
+        await self._publish(article, story, record, to_bands=not first or story.id != article.id)
         if story.duplicate_of is not None:
             await self._send(
                 self.answers_topic,
@@ -313,7 +321,9 @@ class StoriesStage:
             }
             await self._send(self.answers_topic, target, {"kind": "revise", "id": target, "hit": hit})
 
-    async def _publish(self, article: logic.Article, story: logic.Story, enriched: str | None) -> None:
+    async def _publish(
+        self, article: logic.Article, story: logic.Story, enriched: str | None, to_bands: bool = True
+    ) -> None:
         record = {
             "schema_version": schemas.VERSIONS[schemas.STORY],
             "id": article.id,
@@ -325,7 +335,7 @@ class StoriesStage:
         schemas.validate(schemas.STORY, record)
         await self.stories_out.send(key=article.id.encode(), value=schemas.encode(record))
         first = {"source": story.first_source, "t": story.first_t}
-        for partition, keys in article.bands.items():
+        for partition, keys in article.bands.items() if to_bands else ():
             await self._send(
                 self.bands_topic,
                 article.id,

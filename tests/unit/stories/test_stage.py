@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -37,9 +37,12 @@ class Topic:
 
     def __init__(self, name: str, queues: dict[tuple[str, int], deque]) -> None:
         self.name, self.queues = name, queues
+        self.kinds: Counter[str] = Counter()  # the kinds of the internal messages sent
 
     async def send(self, key: bytes, value: Any, partition: int | None = None) -> None:
         self.queues[(self.name, partition or 0)].append(value)
+        if isinstance(value, dict) and "kind" in value:
+            self.kinds[value["kind"]] += 1
 
 
 def articles(count: int, rng: random.Random) -> list[dict]:
@@ -105,6 +108,7 @@ class Outputs:
     storied: dict[str, list[dict]]  # the records published with their story, per article
     counted: dict[str, str]  # the story each article is counted under in the trending tables
     held: int  # records still held at the end
+    band_stories: int  # stories sent back to band keys
 
 
 async def run(records: list[dict], rng: random.Random, redeliver: float) -> Outputs:
@@ -143,7 +147,8 @@ async def run(records: list[dict], rng: random.Random, redeliver: float) -> Outp
             record = json.loads(value)
             storied[record["id"]].append(record)
     counted = {a: held[0] for articles in stories_stage.bucket_articles.values() for a, held in articles.items()}
-    return Outputs(published, every_story, storied, counted, len(stories_stage.records))
+    band_stories = stories_stage.bands_topic.kinds["story"]
+    return Outputs(published, every_story, storied, counted, len(stories_stage.records), band_stories)
 
 
 @pytest.mark.parametrize("seed", range(16))
@@ -163,3 +168,16 @@ def test_stories_are_those_of_the_definition_whatever_the_arrival_order(seed: in
             story = copy.pop("story")
             assert copy == by_id[article_id]
             assert story["id"] in outputs.every_story[article_id]
+
+
+def test_an_article_that_starts_its_own_story_sends_nothing_back_to_its_band_keys() -> None:
+    rng = random.Random(7)
+    unrelated = articles(8, rng)[8:]
+    assert set(expected_stories(unrelated).values()) == {r["id"] for r in unrelated}
+    outputs = asyncio.run(run(unrelated, rng, redeliver=0.0))
+    assert {article_id: story["id"] for article_id, story in outputs.stories.items()} == {
+        r["id"]: r["id"] for r in unrelated
+    }
+    assert outputs.band_stories == 0
+    copies = articles(8, random.Random(7))
+    assert asyncio.run(run(copies, random.Random(7), redeliver=0.0)).band_stories > 0
