@@ -136,6 +136,14 @@ class Settings:
     )
     trending_top: int = _doc(20, "How many entities a window's trending record lists.")
     trending_publish_s: float = _doc(10.0, "How often (wall clock) windows with new mentions are published.")
+    stories_yield_lag: int = _doc(
+        1000,
+        "While the enrichment workers are more than this many raw articles behind and working through them, the "
+        "stories stage reads no new enriched records, so that enrichment keeps the cores (0: it never yields).",
+    )
+    stories_yield_s: float = _doc(
+        30.0, "The longest the stories stage yields at a stretch; it then reads for as long before it yields again."
+    )
     # Producer
     producer_metrics_port: int = _doc(0, "If set, `khabar replay` serves its Prometheus metrics on this port.")
     producer_max_request_bytes: int = _doc(

@@ -34,6 +34,10 @@ FIELDS = {
     "stories_baseline_articles_per_s",
     "stories_articles_per_s",
     "stories_cost_pct",
+    "stories_done_s",
+    "stories_articles_per_s_no_yield",
+    "stories_cost_pct_no_yield",
+    "stories_done_s_no_yield",
     "library_articles_per_s",
     "ner_model",
     "deadlettered",
@@ -81,6 +85,7 @@ def test_bench_pipeline_prints_every_figure_and_leaves_nothing_behind(shared_dir
         "scaleout_articles_per_s",
         "stories_baseline_articles_per_s",
         "stories_articles_per_s",
+        "stories_articles_per_s_no_yield",
         "library_articles_per_s",
         "mb_s",
         "rss_mb_warm",
@@ -92,9 +97,12 @@ def test_bench_pipeline_prints_every_figure_and_leaves_nothing_behind(shared_dir
         figures["articles_per_s"] / figures["passthrough_articles_per_s"], rel=0.02
     )
     assert figures["offered_articles_per_s"] == pytest.approx(figures["articles_per_s"] / 2, rel=0.02)
-    assert figures["stories_cost_pct"] == pytest.approx(
-        100 * (1 - figures["stories_articles_per_s"] / figures["stories_baseline_articles_per_s"]), abs=1.5
-    )
+    for suffix in ("", "_no_yield"):
+        assert figures[f"stories_cost_pct{suffix}"] == pytest.approx(
+            100 * (1 - figures[f"stories_articles_per_s{suffix}"] / figures["stories_baseline_articles_per_s"]),
+            abs=1.5,
+        )
+        assert figures[f"stories_done_s{suffix}"] >= 0
     assert 1 <= figures["latency_articles"] <= 12
     assert 0 <= figures["p50_ms"] <= figures["p95_ms"] <= figures["p99_ms"]
 

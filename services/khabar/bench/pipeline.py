@@ -217,34 +217,50 @@ class PipelineBench:
 
     def _with_stories(self, count: int) -> dict:
         """What the stories stage costs a worker on the same cores (issue 15's budget: at most 20% of its
-        articles/s): a fresh worker alone, then a fresh worker with the stage reading its output as it goes, back
-        to back (against the first phase, the cold one, the cost read from -25% to +25% in two runs)."""
-        from khabar.local.stories import StoriesProcess
-
-        self.say("one worker again, then one with the stories stage beside it ...")
+        articles/s): a fresh worker alone, then a fresh worker with the stage reading its output, once as
+        configured (by default it yields while the worker works through the backlog) and once never yielding;
+        and how long after the worker's last output the stage had every record out with its story. Back to back
+        (against the first phase, the cold one, the cost read from -25% to +25% in two runs)."""
+        self.say("one worker again, then with the stories stage beside it, yielding and not ...")
         plain = self._phase_settings("plain")
         [worker] = self._start_workers(plain, 1)
         baseline = self._wait(plain, count, self._now_ms()).rate()
         worker.stop()
-        settings = self._phase_settings("stories").replace(
-            stories_topic=f"bench-{self.run}-stories-out",
-            storied_topic=f"bench-{self.run}-storied-out",
-            trending_topic=f"bench-{self.run}-trending-out",
-            state_dir=self.work_dir / "stories",
+        result: dict = {"stories_baseline_articles_per_s": round(baseline, 1)}
+        for suffix, yield_lag in (("", self.base.stories_yield_lag), ("_no_yield", 0)):
+            rate, done_s = self._beside_the_stage(f"stories{suffix.replace('_', '-')}", count, yield_lag)
+            result[f"stories_articles_per_s{suffix}"] = round(rate, 1)
+            result[f"stories_cost_pct{suffix}"] = round(100 * (1 - rate / baseline), 1) if baseline else None
+            result[f"stories_done_s{suffix}"] = done_s
+        return result
+
+    def _beside_the_stage(self, name: str, count: int, yield_lag: int) -> tuple[float, float]:
+        """A fresh worker's articles/s with a fresh stage beside it; the seconds from the worker's last output
+        to the stage's last storied record."""
+        from khabar.local.stories import StoriesProcess
+
+        settings = self._phase_settings(name).replace(
+            stories_topic=f"bench-{self.run}-{name}-out",
+            storied_topic=f"bench-{self.run}-{name}-storied",
+            trending_topic=f"bench-{self.run}-{name}-trending",
+            state_dir=self.work_dir / name,
             stories_port=free_port(),
+            stories_yield_lag=yield_lag,
         )
-        stage = StoriesProcess(settings, self._log(settings.replace(state_dir=self.work_dir / "stories-stage")))
+        stage = StoriesProcess(settings, self._log(settings.replace(state_dir=self.work_dir / f"{name}-stage")))
         self.workers.append(stage)
         stage.start(timeout=180)
         [worker] = self._start_workers(settings, 1)
-        rate = self._wait(settings, count, self._now_ms()).rate()
+        phase = self._wait(settings, count, self._now_ms())
         worker.stop()
+        # Every enriched record (dead-lettered articles have none) once on the storied topic: the stage caught up.
+        enriched = self._await_messages([settings.enriched_topic], 0)
+        self._await_messages(
+            [settings.storied_topic], enriched, process=stage.process, name="the stories stage", log=stage.log_path
+        )
+        done_s = round((self._now_ms() - max(o.timestamp_ms for o in phase.outputs)) / 1000, 1)
         stage.stop()
-        return {
-            "stories_baseline_articles_per_s": round(baseline, 1),
-            "stories_articles_per_s": round(rate, 1),
-            "stories_cost_pct": round(100 * (1 - rate / baseline), 1) if baseline else None,
-        }
+        return phase.rate(), done_s
 
     def _passthrough(self, worker_outputs: list[Output], count: int) -> float:
         settings = self._phase_settings("passthrough")
@@ -332,34 +348,49 @@ class PipelineBench:
         timeout_s: float = 1800,
     ) -> Phase:
         """Block until the phase's output and dead-letter topics hold `count` messages; then read them."""
+        self._await_messages(
+            [settings.enriched_topic, settings.deadletter_topic],
+            count,
+            process=process,
+            name=settings.app_id,
+            log=self._log(settings),
+            timeout_s=timeout_s,
+        )
+        return Phase(
+            self._read(settings.enriched_topic) + self._read(settings.deadletter_topic) if read else [], ready_ms
+        )
+
+    def _await_messages(
+        self,
+        topics: list[str],
+        count: int,
+        *,
+        process: subprocess.Popen | None = None,
+        name: str = "",
+        log: Path | None = None,
+        timeout_s: float = 1800,
+    ) -> int:
+        """Block until `topics` hold `count` messages between them (0: do not wait), saying how many every 5 s;
+        return how many they hold."""
         deadline = time.monotonic() + timeout_s
-        consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers, enable_auto_commit=False)
+        consumer = KafkaConsumer(bootstrap_servers=self.base.bootstrap_servers, enable_auto_commit=False)
         try:
-            partitions = [
-                TopicPartition(t, p)
-                for t in (settings.enriched_topic, settings.deadletter_topic)
-                for p in range(PARTITIONS)
-            ]
+            partitions = [TopicPartition(t, p) for t in topics for p in range(PARTITIONS)]
             told = 0.0
             while True:
                 done = sum(consumer.end_offsets(partitions).values())
                 if time.monotonic() - told > 5:
-                    self.say(f"  {done}/{count} out")
+                    self.say(f"  {done}/{count} in {', '.join(topics)}")
                     told = time.monotonic()
                 if done >= count:
-                    break
+                    return done
                 if process is not None and process.poll() is not None:
-                    raise RuntimeError(
-                        f"{settings.app_id} exited with code {process.returncode}; see {self._log(settings)}"
-                    )
+                    raise RuntimeError(f"{name} exited with code {process.returncode}; see {log or self.work_dir}")
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"{done} of {count} outputs within {timeout_s:.0f} s; see {self.work_dir}")
+                    raise RuntimeError(f"{done} of {count} messages within {timeout_s:.0f} s; see {self.work_dir}")
                 time.sleep(0.5)
         finally:
             consumer.close()
-        return Phase(
-            self._read(settings.enriched_topic) + self._read(settings.deadletter_topic) if read else [], ready_ms
-        )
 
     def _read(self, topic: str) -> list[Output]:
         """Every message of `topic`: key, broker timestamp, size."""

@@ -15,9 +15,10 @@ from khabar import __version__, kafka_clients
 from khabar.config import Settings
 from khabar.enricher import metrics, stopping
 from khabar.enricher.batches import BatchService
-from khabar.enricher.lag import REFRESH_S, ConsumerLag, PartitionOffsets
+from khabar.enricher.lag import ConsumerLag
 from khabar.enricher.logs import quiet_repeats
 from khabar.enricher.processing import Processor
+from khabar.lag import REFRESH_S, PartitionOffsets
 from khabar.text.pipeline import TextPipeline
 
 log = logging.getLogger(__name__)

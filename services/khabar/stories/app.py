@@ -19,6 +19,7 @@ a later copy sends that copy a revision (see "decisions"), and a revised story r
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 import logging
 import time
@@ -28,12 +29,15 @@ from typing import Any
 
 import faust
 import orjson
+from aiokafka.errors import KafkaError
 from faust.types import TP
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from khabar import __version__, kafka_clients, records, schemas
 from khabar.config import Settings
+from khabar.lag import GroupLag, PartitionOffsets
 from khabar.stories import logic, metrics
+from khabar.stories.yielding import YieldPolicy
 from khabar.text.minhash import MinHasher
 
 log = logging.getLogger(__name__)
@@ -43,6 +47,8 @@ _SWEEP_EVERY = 2000
 # An input partition behind its end that has not moved for this long had its records dropped (see
 # StoriesStage.refetch_stalled); the stage handles a message in milliseconds.
 STALLED_AFTER_S = 20.0
+# How often the stage looks at the enrichment workers' backlog (see stories.yielding).
+YIELD_LOOK_S = 1.0
 
 
 class StoriesStage:
@@ -91,6 +97,8 @@ class StoriesStage:
         self.inputs = {settings.enriched_topic, *(logic.internal_topic(settings, n) for n in logic.INTERNAL_TOPICS)}
         self.processed: dict[TP, int] = {}  # input partition -> the offset of its last message handled
         self.behind: dict[TP, tuple[int, float]] = {}  # input partition left behind -> (next offset, since when)
+        self.policy = YieldPolicy(settings.stories_yield_lag, settings.stories_yield_s)
+        self.yielding = False
 
     def note_time(self, message: dict[str, Any]) -> None:
         self.newest_t = max(self.newest_t, float(message.get("t") or message.get("end") or 0.0))
@@ -123,7 +131,8 @@ class StoriesStage:
             return
         stalled = []
         for tp in consumer.assignment():
-            if tp.topic not in self.inputs:
+            if tp.topic not in self.inputs or (self.yielding and tp.topic == self.settings.enriched_topic):
+                self.behind.pop(tp, None)
                 continue
             end = consumer.highwater(tp)
             done = self.processed[tp] + 1 if tp in self.processed else consumer._committed_offset.get(tp) or 0
@@ -140,6 +149,30 @@ class StoriesStage:
             log.warning("stories: input left behind without moving, read again from the committed offsets: %s", stalled)
             self.behind.clear()
             await consumer.perform_seek()
+
+    # -- stepping aside for the enrichment workers ----------------------------------------------------------
+
+    async def give_way(self, enrichment: GroupLag) -> None:
+        """Pause or resume reading the enriched topic as `self.policy` says, from the workers' group position."""
+        consumer: Any = self.app.consumer
+        if consumer is None or self.app.rebalancing or self.app.in_recovery:
+            return  # Faust pauses and resumes partitions itself meanwhile
+        try:
+            position = await asyncio.wait_for(enrichment.position(enrichment.partitions()), YIELD_LOOK_S * 5)
+        except (TimeoutError, KafkaError, OSError) as error:
+            log.debug("stories: the enrichment workers' position not read: %r", error)
+            position = None
+        paused = self.policy.paused(position, time.monotonic())
+        enriched = {tp for tp in consumer.assignment() if tp.topic == self.settings.enriched_topic}
+        if paused:
+            consumer.pause_partitions(enriched)
+        elif self.yielding:
+            consumer.resume_partitions(enriched)
+        if paused != self.yielding:
+            behind = sum(position.lags().values()) if position is not None else "?"
+            log.info("stories: %s (enrichment %s raw articles behind)", "yielding" if paused else "reading", behind)
+        self.yielding = paused
+        metrics.YIELDING.set(int(paused))
 
     # -- send helpers -------------------------------------------------------------------------------------
 
@@ -572,6 +605,21 @@ def register_stories(app: faust.App, settings: Settings) -> StoriesStage:
     @app.timer(STALLED_AFTER_S / 4)
     async def refetch_stalled() -> None:
         await stage.refetch_stalled()
+
+    if settings.stories_yield_lag > 0:
+        raw = [TP(settings.raw_topic, p) for p in range(settings.topic_partitions)]
+        offsets = PartitionOffsets(lambda: raw, kafka_clients.aiokafka(settings))
+        enrichment = GroupLag(offsets, settings.app_id, settings.raw_topic, kafka_clients.aiokafka(settings))
+
+        @app.timer(YIELD_LOOK_S)
+        async def give_way() -> None:
+            await stage.give_way(enrichment)
+
+        async def close_lag_clients(_app: faust.App, **_kwargs: object) -> None:
+            await enrichment.close()
+            await offsets.close()
+
+        app.on_before_shutdown.connect(close_lag_clients)  # type: ignore[arg-type]
 
     _seek_uncommitted_to_the_beginning(app, stage)
 

@@ -49,3 +49,7 @@ STAGE_ERRORS = Counter(
     "Internal messages of the stories stage that failed (logged with the traceback), by agent.",
     ["agent"],
 )
+YIELDING = Gauge(
+    "khabar_stories_yielding",
+    "1 while the stage reads no new enriched records, yielding to enrichment workers working through a backlog.",
+)

@@ -9,7 +9,7 @@ from aiokafka.errors import KafkaConnectionError
 from aiokafka.structs import OffsetAndMetadata, TopicPartition
 from prometheus_client import REGISTRY
 
-from khabar.enricher import lag as lag_module
+from khabar import lag as lag_module
 from khabar.enricher.lag import ConsumerLag
 
 TOPIC = "raw-lag-test"
