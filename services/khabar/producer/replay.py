@@ -10,7 +10,7 @@ from itertools import islice
 from types import TracebackType
 
 from kafka import KafkaProducer
-from kafka.errors import KafkaError
+from kafka.errors import KafkaError, KafkaTimeoutError
 
 from khabar import kafka_clients, schemas
 from khabar.config import Settings
@@ -32,6 +32,10 @@ class ReplayReport:
         """How many items this report accounts for."""
         return len(self.sent) + len(self.failed) + len(self.invalid)
 
+
+# The longest a closing replayer waits for the broker's acknowledgements (kafka-python's close waits without end):
+# a stop must not hang on a broker that is gone or swamped.
+CLOSE_TIMEOUT_S = 10.0
 
 # Articles per report of a long replay: the producer is flushed after each part, so a feed that never ends
 # never grows the report or the producer's memory.
@@ -147,4 +151,12 @@ class Replayer:
         self.producer.flush()
 
     def close(self) -> None:
-        self.producer.close()
+        """Flush and close, within CLOSE_TIMEOUT_S; past it, what the broker has not acknowledged is left unconfirmed
+        (the producer's thread is a daemon: it ends with the process)."""
+        try:
+            self.producer.close(timeout=CLOSE_TIMEOUT_S)
+        except KafkaTimeoutError:
+            log.warning(
+                "the broker did not acknowledge every article within %.0f s of closing: the last ones are unconfirmed",
+                CLOSE_TIMEOUT_S,
+            )
