@@ -64,6 +64,7 @@ def test_it_never_yields_when_turned_off_or_when_the_position_cannot_be_read() -
 class Consumer:
     def __init__(self, assigned: set[TP]) -> None:
         self.assigned, self.paused = assigned, set()
+        self.seeks = 0  # back to the committed offsets: Faust drops what it had fetched of a paused partition
 
     def assignment(self) -> set[TP]:
         return self.assigned
@@ -73,6 +74,9 @@ class Consumer:
 
     def resume_partitions(self, tps: set[TP]) -> None:
         self.paused -= tps
+
+    async def perform_seek(self) -> None:
+        self.seeks += 1
 
 
 class Enrichment:
@@ -94,14 +98,14 @@ def test_the_stage_pauses_only_its_enriched_partitions_and_resumes_them() -> Non
     enriched = {TP(settings.enriched_topic, 0), TP(settings.enriched_topic, 1)}
     consumer = Consumer(enriched | {TP("khabar-enricher-stories-story-answers", 0)})
     stage.app = SimpleNamespace(consumer=consumer, rebalancing=False, in_recovery=False)  # type: ignore[assignment]
-    enrichment = Enrichment([at(0, 9000), at(500, 9000), at(8500, 9000)])
+    enrichment = Enrichment([at(0, 9000), at(500, 9000), at(1000, 9000), at(8500, 9000), at(8600, 9000)])
 
-    async def looks() -> list[set[TP]]:
+    async def looks() -> list[tuple[set[TP], int]]:
         seen = []
-        for _ in range(3):
+        for _ in range(5):
             await stage.give_way(enrichment)  # type: ignore[arg-type]
-            seen.append(set(consumer.paused))
+            seen.append((set(consumer.paused), consumer.seeks))
         return seen
 
-    assert asyncio.run(looks()) == [set(), enriched, set()]
+    assert asyncio.run(looks()) == [(set(), 0), (enriched, 0), (enriched, 0), (set(), 1), (set(), 1)]
     assert not stage.yielding
