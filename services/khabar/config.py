@@ -137,7 +137,7 @@ class Settings:
     trending_top: int = _doc(20, "How many entities a window's trending record lists.")
     trending_publish_s: float = _doc(10.0, "How often (wall clock) windows with new mentions are published.")
     stories_yield_lag: int = _doc(
-        1000,
+        200,
         "While the enrichment workers are more than this many raw articles behind and working through them, the "
         "stories stage reads no new enriched records, so that enrichment keeps the cores (0: it never yields).",
     )

@@ -92,12 +92,16 @@ def stories_of(
 def storied_records(settings: Settings, ids: set[str], timeout: float = 60) -> None:
     """Every article reaches the storied topic as its enriched record with a story the stories topic gave it."""
     topics = [settings.enriched_topic, settings.storied_topic]
-    records = read_topics(settings, topics, lambda r: {x["id"] for x in r[settings.storied_topic]} >= ids, timeout)
+    records = read_topics(settings, topics, lambda r: all({x["id"] for x in r[t]} >= ids for t in topics), timeout)
     storied = {record["id"]: record for record in records[settings.storied_topic]}
     assert storied.keys() >= ids, f"{len(ids - storied.keys())} of {len(ids)} articles not on the storied topic"
     enriched = {record["id"]: record for record in records[settings.enriched_topic]}
     every_story = defaultdict(set)
-    for record in read_topics(settings, [settings.stories_topic], lambda r: False, 3)[settings.stories_topic]:
+    # Until every article's stories are read (its revisions come before its storied record is checked here).
+    stories_read = read_topics(
+        settings, [settings.stories_topic], lambda r: {x["id"] for x in r[settings.stories_topic]} >= ids, timeout
+    )
+    for record in stories_read[settings.stories_topic]:
         every_story[record["id"]].add(record["story"]["id"])
     for article_id in ids:
         story = storied[article_id].pop("story")
@@ -212,3 +216,24 @@ def test_state_is_recovered_from_the_changelogs_after_a_restart(
         trending_matches_recount(stories_settings, {r["id"] for r in before + copies[2:]}, copies)
     finally:
         restarted.stop()
+
+
+def test_the_stage_yields_while_the_worker_works_through_a_backlog_and_then_stories_every_article(
+    stories_settings: Settings, worker: WorkerProcess, tmp_path: Path
+) -> None:
+    settings = stories_settings.replace(stories_yield_lag=50, stories_yield_s=60.0)
+    # Enough for the worker to be behind for a few of the stage's looks (one a second).
+    articles = near_copies(4) + distinct_articles(800, first_second=20)
+    ids = {r["id"] for r in articles}
+    log = tmp_path / "stage.log"
+    stage = start(settings, log)
+    try:
+        send(settings, articles)
+        stories = stories_of(settings, ids, timeout=240)
+        assert {stories[c["id"]]["id"] for c in articles[:4]} == {articles[0]["id"]}
+        # Nothing that Faust had fetched when the stage paused is lost: every record goes out with its story.
+        storied_records(settings, ids, timeout=120)
+    finally:
+        stage.stop()
+    said = log.read_text(encoding="utf-8")
+    assert "stories: yielding" in said and "stories: reading" in said, "the stage never yielded to the worker"

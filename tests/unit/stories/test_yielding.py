@@ -98,7 +98,7 @@ def test_the_stage_pauses_only_its_enriched_partitions_and_resumes_them() -> Non
     enriched = {TP(settings.enriched_topic, 0), TP(settings.enriched_topic, 1)}
     consumer = Consumer(enriched | {TP("khabar-enricher-stories-story-answers", 0)})
     stage.app = SimpleNamespace(consumer=consumer, rebalancing=False, in_recovery=False)  # type: ignore[assignment]
-    enrichment = Enrichment([at(0, 9000), at(500, 9000), at(1000, 9000), at(8500, 9000), at(8600, 9000)])
+    enrichment = Enrichment([at(0, 9000), at(500, 9000), at(1000, 9000), at(8900, 9000), at(8950, 9000)])
 
     async def looks() -> list[tuple[set[TP], int]]:
         seen = []
