@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
 
 from support.shared_data import absent_reason, shared_data
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests stop `khabar run` and `khabar replay` with SIGINT, as Ctrl-C does. A suite started in the background
+    by a shell without job control (`(bash .ci/run &)`) inherits SIGINT ignored, and so would every process it
+    starts: they then never see the Ctrl-C and the tests time out (3 failures in two such runs). The default
+    handler here makes the children start with the default disposition."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
