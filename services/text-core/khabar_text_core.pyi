@@ -1,5 +1,5 @@
-"""The per-character loops of khabar's normalisation, the decoding of its entity tagger's CRF, and the features
-of its new word types (Rust)."""
+"""The per-character loops of khabar's normalisation, the decoding of its entity tagger's CRF, the features of
+its new word types, and the matching key of words (Rust)."""
 
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, Protocol, TypeVar, final
@@ -163,3 +163,13 @@ class WordScorer:
         """(features at offset 0, features as a neighbour) of one word."""
     def scores(self, words: Sequence[str]) -> bytes:
         """Summed weights of each word at each offset: float64 (words, offsets, labels)."""
+
+@final
+class WordKeys:
+    """The matching key of words (``khabar.text.ner.features.key``), over the classes of
+    ``khabar.text.ner.features.core_tables``: diacritics and tatweel dropped, alef forms, alef maksura and teh
+    marbuta unified."""
+
+    def __new__(cls, dropped: str, unified: dict[str, str]) -> WordKeys: ...
+    def sentences(self, sentences: Sequence[list[str]]) -> list[list[str]]:
+        """The key of every word of every sentence; a word that is its own key comes back as the same object."""

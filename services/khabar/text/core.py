@@ -4,11 +4,11 @@ when it was not built."""
 from __future__ import annotations
 
 try:
-    from khabar_text_core import CrfDecoder, Normaliser, WordScorer
+    from khabar_text_core import CrfDecoder, Normaliser, WordKeys, WordScorer
 except ImportError as error:
     raise ImportError(
         "khabar's compiled text core (khabar_text_core, services/text-core) is not installed: run `uv sync` "
         "at the project root with a Rust toolchain on PATH (cargo from https://rustup.rs)"
     ) from error
 
-__all__ = ["CrfDecoder", "Normaliser", "WordScorer"]
+__all__ = ["CrfDecoder", "Normaliser", "WordKeys", "WordScorer"]

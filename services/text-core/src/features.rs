@@ -12,6 +12,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use crate::keys::KeyTable;
+
 const META: char = '\u{2581}';
 
 struct Subwords {
@@ -93,8 +95,7 @@ pub struct WordScorer {
     rows_at: Vec<FxHashMap<String, usize>>,
     labels: usize,
     weights: Vec<f64>,
-    dropped: FxHashSet<char>,
-    unified: FxHashMap<char, char>,
+    keys: KeyTable,
     arabic: FxHashSet<char>,
     digit: FxHashSet<char>,
     latin: FxHashSet<char>,
@@ -119,13 +120,6 @@ fn set_of(chars: &str) -> FxHashSet<char> {
 }
 
 impl WordScorer {
-    fn key(&self, word: &[char]) -> Vec<char> {
-        word.iter()
-            .filter(|c| !self.dropped.contains(c))
-            .map(|c| *self.unified.get(c).unwrap_or(c))
-            .collect()
-    }
-
     fn shape(&self, word: &[char]) -> String {
         let has = |set: &FxHashSet<char>| word.iter().any(|c| set.contains(c));
         if has(&self.arabic) {
@@ -174,7 +168,7 @@ impl WordScorer {
             return (core.clone(), context.clone());
         }
         let word: Vec<char> = chars_of(word);
-        let k = self.key(&word);
+        let k = self.keys.key(&word);
         let key = text(&k);
         let shape = self.shape(&word);
         if shape != "ar" {
@@ -235,7 +229,7 @@ impl WordScorer {
             context.extend(bins);
         }
         if let Some(subwords) = &self.subwords {
-            let clean: Vec<char> = word.iter().copied().filter(|c| !self.dropped.contains(c)).collect();
+            let clean: Vec<char> = word.iter().copied().filter(|c| !self.keys.drops(c)).collect();
             subwords.features(&clean, &mut core);
         }
         (core, context)
@@ -268,7 +262,9 @@ impl WordScorer {
         unk_score: f64,
     ) -> PyResult<Self> {
         if offsets.len() != rows_at.len() || labels == 0 || weights.len() % (8 * labels) != 0 {
-            return Err(PyValueError::new_err("one row map per offset, and weights of shape (rows, labels) as float64"));
+            return Err(PyValueError::new_err(
+                "one row map per offset, and weights of shape (rows, labels) as float64",
+            ));
         }
         let weights: Vec<f64> = weights
             .chunks_exact(8)
@@ -294,7 +290,14 @@ impl WordScorer {
                     }
                 }
                 let is_meta = pieces.iter().map(|p| p.as_str() == "\u{2581}").collect();
-                Some(Subwords { index, scores, clusters, prefixes, is_meta, unk_score })
+                Some(Subwords {
+                    index,
+                    scores,
+                    clusters,
+                    prefixes,
+                    is_meta,
+                    unk_score,
+                })
             }
             (None, None, None) => None,
             _ => return Err(PyValueError::new_err("subword pieces, scores and clusters go together")),
@@ -304,8 +307,7 @@ impl WordScorer {
             rows_at,
             labels,
             weights,
-            dropped: set_of(dropped),
-            unified,
+            keys: KeyTable::new(dropped, unified),
             arabic: set_of(arabic),
             digit: set_of(digit),
             latin: set_of(latin),

@@ -1,5 +1,6 @@
 //! The per-character loops of khabar's normalisation (`khabar.text.normalise`), compiled; and the decoding of
-//! its entity tagger's CRF (`crf`) and the features of its new word types (`features`).
+//! its entity tagger's CRF (`crf`), the features of its new word types (`features`) and the matching key of
+//! words (`keys`).
 //!
 //! Nothing here decides what the forms are: every table (the camel-tools chain per character, character
 //! classes, proclitic rules) and every word list is worked out in Python from camel-tools and the rules
@@ -12,6 +13,7 @@
 
 mod crf;
 mod features;
+mod keys;
 mod normaliser;
 mod proclitics;
 mod py;
@@ -26,5 +28,6 @@ fn khabar_text_core(module: &Bound<PyModule>) -> PyResult<()> {
     module.add_class::<normaliser::Stream>()?;
     module.add_class::<crf::CrfDecoder>()?;
     module.add_class::<features::WordScorer>()?;
+    module.add_class::<keys::WordKeys>()?;
     Ok(())
 }

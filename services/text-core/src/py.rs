@@ -74,6 +74,18 @@ pub fn string_of_bmp<'py>(py: Python<'py>, chars: &[u16]) -> PyResult<Bound<'py,
     })
 }
 
+/// A string of these code points, lone surrogates included.
+pub fn string_of_code_points<'py>(py: Python<'py>, codes: &[u32]) -> PyResult<Bound<'py, PyAny>> {
+    // SAFETY: the buffer holds `codes.len()` 4-byte units.
+    owned(py, unsafe {
+        ffi::PyUnicode_FromKindAndData(
+            ffi::PyUnicode_4BYTE_KIND as i32,
+            codes.as_ptr() as *const c_void,
+            codes.len() as isize,
+        )
+    })
+}
+
 /// `text[start:end]`, for indices within it.
 pub fn substring<'py>(text: &Bound<'py, PyString>, start: usize, end: usize) -> PyResult<Bound<'py, PyAny>> {
     // SAFETY: a new reference, or null with an exception set (indices past the end are clipped).

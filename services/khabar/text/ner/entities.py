@@ -11,7 +11,7 @@ from operator import attrgetter
 from typing import Any, Protocol
 
 from .data import spans
-from .features import clean, key
+from .features import clean, key, sentence_keys
 
 _ALEF = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا"})
 _ARTICLE_PREFIX = re.compile("^([وفبك]{1,2})(?=ال..)")  # وال/بال/فال/كال/وبال...: strip before the article
@@ -154,9 +154,10 @@ def extract_entities(
     text: str, tokens: Sequence[TokenLike], sentences: Sequence[SpanLike], tagger, lexicon: Lexicon | None = None
 ) -> tuple[list[Mention], list[Entity]]:
     groups = _group(tokens, sentences)
-    tagged = tagger.tag_sentences([[t.text for t in g] for g in groups])
+    words = [[t.text for t in g] for g in groups]
+    tagged = tagger.tag_sentences(words)
     # Every token is in one group: its key is worked out once, for the article's set and for _propagate.
-    group_keys = [[key(t.text) for t in g] for g in groups]
+    group_keys = sentence_keys(words)
     standalone = set().union(*group_keys)
     names: dict[str, set[str]] = getattr(tagger, "names", {}) or {}
     freq: dict[str, int] = getattr(getattr(tagger, "extractor", None), "freq", {}) or {}

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from khabar.text.core import WordKeys
+
 _DIACRITICS = re.compile("[\u064b-\u0652\u0670\u0640]")
 _KEY_MAP = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه"})
 _ARABIC = re.compile("[\u0621-\u064a]")
@@ -54,6 +56,18 @@ def clean(text: str) -> str:
 def key(text: str) -> str:
     """Matching key: clean + alef/yaa/taa-marbuta unified (spelling varies across sources)."""
     return _DIACRITICS.sub("", text).translate(_KEY_MAP)
+
+
+def sentence_keys(sentences: list[list[str]]) -> list[list[str]]:
+    """`key` of every word, sentence by sentence, compiled: entity extraction wants the key of every token of an
+    article, and a call of `key` per token took 9% of the worker's time per article (py-spy)."""
+    return _word_keys().sentences(sentences)
+
+
+@lru_cache(maxsize=1)
+def _word_keys() -> WordKeys:
+    tables = core_tables()
+    return WordKeys(tables["dropped"], tables["unified"])
 
 
 def strip_proclitics(k: str) -> tuple[str, str]:
