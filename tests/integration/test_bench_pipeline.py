@@ -28,6 +28,7 @@ FIELDS = {
     "rss_mb_after",
     "rss_growth_pct",
     "passthrough_articles_per_s",
+    "agent_passthrough_articles_per_s",
     "ratio_to_passthrough",
     "scaleout_articles_per_s",
     "scaleout_ratio",
@@ -82,6 +83,7 @@ def test_bench_pipeline_prints_every_figure_and_leaves_nothing_behind(shared_dir
     for name in (
         "articles_per_s",
         "passthrough_articles_per_s",
+        "agent_passthrough_articles_per_s",
         "scaleout_articles_per_s",
         "stories_baseline_articles_per_s",
         "stories_articles_per_s",

@@ -1,24 +1,54 @@
-"""The plumbing's ceiling for `khabar bench pipeline`: a Faust agent shaped like the enrichment worker's
-(same client stack, `take_events` batches, one forced send per message, the batch's deliveries awaited before
-the next) that forwards each raw message without NLP, as a message of the size the worker's output had.
+"""The plumbing's ceilings for `khabar bench pipeline`: each raw message forwarded without NLP, as a message of
+the size the worker's output had for it, by
 
-Run as ``python -m khabar.bench.passthrough SIZES.json`` with the worker's KHABAR_* settings; SIZES.json maps
-article ids (the message keys) to output sizes in bytes, taken from the worker's run on the same messages.
+- ``loop``: the worker's own batch loop (`khabar.enricher.batches`: its clients, batches, processing guarantee
+  and transactions), with a forwarder in the processor's place: what the worker's plumbing allows;
+- ``agent``: a Faust agent (aiokafka, `take_events` batches, one forced send per message, the batch's
+  deliveries awaited before the next), the shape the worker had before it owned its transactions.
+
+Run as ``python -m khabar.bench.passthrough {loop,agent} SIZES.json`` with the worker's KHABAR_* settings;
+SIZES.json maps article ids (the message keys) to output sizes in bytes, from the worker's run on the same
+messages.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import faust
 
 from khabar.config import Settings
+from khabar.enricher.processing import Origin, Outcome
 
 
-def create_passthrough_app(settings: Settings, sizes: dict[str, int]) -> faust.App:
+class Forwarder:
+    """Stands in for the Processor: every message out as filler of the size the worker's output had."""
+
+    def __init__(self, sizes: dict[str, int]):
+        self.sizes = sizes
+        self.filler = b"x" * max(sizes.values(), default=0)
+
+    def process(self, value: bytes | None, origin: Origin) -> Outcome:
+        key = origin.key or b""
+        size = self.sizes.get(key.decode("utf-8", "replace"), len(value or b""))
+        return Outcome(True, key, self.filler[:size])
+
+
+def run_loop(settings: Settings, sizes: dict[str, int]) -> None:
+    from khabar.enricher.batches import BatchLoop
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    loop = BatchLoop(settings, Forwarder(sizes), transactional_id=f"{settings.app_id}-passthrough")
+    loop.run(stop)
+
+
+def create_agent_app(settings: Settings, sizes: dict[str, int]) -> faust.App:
     (settings.state_dir / "worker").mkdir(parents=True, exist_ok=True)
     app = faust.App(
         settings.app_id,
@@ -37,7 +67,7 @@ def create_passthrough_app(settings: Settings, sizes: dict[str, int]) -> faust.A
         settings.raw_topic, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
     )
     output_topic = app.topic(settings.enriched_topic, key_serializer="raw", value_serializer="raw")
-    filler = b"x" * max(sizes.values(), default=0)
+    forwarder = Forwarder(sizes)
 
     @app.agent(raw_topic, name="passthrough")
     async def passthrough(stream):
@@ -45,9 +75,9 @@ def create_passthrough_app(settings: Settings, sizes: dict[str, int]) -> faust.A
             deliveries = []
             for event in events:
                 message = event.message
-                key = message.key or b""
-                size = sizes.get(key.decode("utf-8", "replace"), len(message.value or b""))
-                deliveries.append(await output_topic.send(key=key, value=filler[:size], force=True))
+                origin = Origin(message.topic, message.partition, message.offset, message.key, None)
+                outcome = forwarder.process(message.value, origin)
+                deliveries.append(await output_topic.send(key=outcome.key, value=outcome.value, force=True))
                 await asyncio.sleep(0)
             await asyncio.gather(*deliveries)
 
@@ -55,9 +85,13 @@ def create_passthrough_app(settings: Settings, sizes: dict[str, int]) -> faust.A
 
 
 def main() -> None:
-    sizes = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
-    app = create_passthrough_app(Settings.from_env(), sizes)
-    faust.Worker(app, loglevel="warning", quiet=True).execute_from_commandline()
+    kind, sizes_file = sys.argv[1:3]
+    sizes = json.loads(Path(sizes_file).read_text(encoding="utf-8"))
+    settings = Settings.from_env()
+    if kind == "loop":
+        run_loop(settings, sizes)
+    else:
+        faust.Worker(create_agent_app(settings, sizes), loglevel="warning", quiet=True).execute_from_commandline()
 
 
 if __name__ == "__main__":

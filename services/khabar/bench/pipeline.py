@@ -138,8 +138,9 @@ class PipelineBench:
         )
         worker.stop()
 
-        self.say("passthrough (no NLP) over the same messages ...")
-        result["passthrough_articles_per_s"] = round(self._passthrough(one.outputs, len(records)), 1)
+        self.say("passthrough (no NLP) over the same messages: the worker's batch loop, then a Faust agent ...")
+        result["passthrough_articles_per_s"] = round(self._passthrough("loop", one.outputs, len(records)), 1)
+        result["agent_passthrough_articles_per_s"] = round(self._passthrough("agent", one.outputs, len(records)), 1)
         result["ratio_to_passthrough"] = (
             round(rate / result["passthrough_articles_per_s"], 3) if result["passthrough_articles_per_s"] else None
         )
@@ -264,11 +265,13 @@ class PipelineBench:
         stage.stop()
         return phase.rate(), done_s
 
-    def _passthrough(self, worker_outputs: list[Output], count: int) -> float:
-        settings = self._phase_settings("passthrough")
+    def _passthrough(self, kind: str, worker_outputs: list[Output], count: int) -> float:
+        """Articles per second forwarded without NLP by the worker's batch loop ("loop") or a Faust agent
+        ("agent"), as outputs of the sizes the worker's were."""
+        settings = self._phase_settings(f"passthrough-{kind}")
         sizes = self.work_dir / "sizes.json"
         sizes.write_text(json.dumps({o.key: o.size for o in worker_outputs}), encoding="utf-8")
-        process = self._spawn(settings, [sys.executable, "-m", "khabar.bench.passthrough", str(sizes)])
+        process = self._spawn(settings, [sys.executable, "-m", "khabar.bench.passthrough", kind, str(sizes)])
         try:
             phase = self._wait(settings, count, 0, process=process)
         finally:

@@ -170,8 +170,9 @@ def _peak_rss_mb() -> float:
 )
 @click.pass_obj
 def pipeline(settings: Settings, as_json: bool, count: int, soak: bool, soak_articles: int, stories: bool) -> None:
-    """The pipeline on the local broker: worker throughput against a no-NLP passthrough ceiling, the text library
-    alone, latency at half load, two workers against one, memory; all in one run.
+    """The pipeline on the local broker: worker throughput against no-NLP passthrough ceilings (the worker's own
+    batch loop forwarding, and a Faust agent), the text library alone, latency at half load, two workers against
+    one, memory; all in one run.
 
     Starts the local broker (KHABAR_KAFKA_PORT) unless it runs, on topics of its own that it deletes afterwards,
     and stops everything it started. Rates come from the broker's timestamps of the outputs.

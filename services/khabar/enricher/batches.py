@@ -2,15 +2,12 @@
 
 Faust's own exactly_once sends outputs to topics the worker does not consume outside any transaction, and its
 commit timer races the agent (measured: ../shared/notes/kafka-eos-security.md). This loop owns the boundary
-instead, with kafka-python 3.0, in a thread of its own (the NLP is synchronous CPU work):
+instead, with kafka-python 3.0, synchronously, in a thread of its own (the NLP is synchronous CPU work):
 
     poll a batch -> Processor.process each message -> send each outcome to enriched or dead-letter
     exactly_once:  send the batch's next offsets to the transaction (with the consumer's group metadata,
                    KIP-447) and commit it: outputs and offsets become visible together, or not at all
     at_least_once: flush, then commit the offsets: a crash between the two repeats the batch's outputs
-
-A batch's commit runs on the producer's thread while the loop enriches the next batch; the next batch's outputs
-are sent once the commit is settled. A commit that fails rewinds both batches.
 
 One transactional producer per process (KIP-447 fences a stale member by its group generation, so a process
 keeps its producer across rebalances). Its id is stable across restarts (`WorkerSlot`): the successor's
@@ -22,10 +19,10 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import logging
+import sys
 import threading
 import time
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +35,11 @@ from mode import Service
 from khabar import kafka_clients
 from khabar.config import Settings
 from khabar.enricher import metrics
-from khabar.enricher.processing import Origin, Processor
+from khabar.enricher.processing import Handles, Origin
 
 log = logging.getLogger(__name__)
 
+SWITCH_INTERVAL_S = 0.0005  # how often the GIL may pass to another thread (Python's default: 5 ms)
 _STOP_WAIT_S = 5.0  # longest wait for the batch in hand to commit on shutdown (stopping.Worker exits at 8 s)
 _REPLACEMENTS_ALLOWED, _REPLACEMENT_WINDOW_S = 5, 60.0  # a leader failover replaced it once (cluster test)
 
@@ -105,26 +103,12 @@ class _Assignment(ConsumerRebalanceListener):
         self.loop = loop
 
     def on_partitions_revoked(self, revoked):
-        # A batch of a revoked partition may still be committing: its offsets carry the generation it was polled
-        # in, so it commits before the group moves on or is fenced (KIP-447), and the partition's next owner
-        # reads committed offsets only once the transaction is decided (read_committed asks for stable offsets).
+        # Nothing of a revoked partition is in flight: a batch is committed or aborted before the next poll.
         self.loop.assigned = frozenset(self.loop.assigned - set(revoked))
 
     def on_partitions_assigned(self, assigned):
         self.loop.assigned = frozenset(self.loop.assigned | set(assigned))
         log.info("assigned %s", sorted(tp.partition for tp in self.loop.assigned))
-
-
-@dataclass(frozen=True)
-class _InFlight:
-    """A batch whose outputs are sent and whose commit is under way."""
-
-    batch: dict[TopicPartition, list]
-    offsets: dict[TopicPartition, OffsetAndMetadata]
-    deliveries: list
-    offsets_added: Any  # exactly_once: the result of sending the offsets to the transaction
-    epoch: Any  # exactly_once: the producer's id and epoch when the transaction began
-    started: float  # when its enrichment began
 
 
 class BatchLoop:
@@ -134,7 +118,7 @@ class BatchLoop:
     def __init__(
         self,
         settings: Settings,
-        processor: Processor,
+        processor: Handles,
         transactional_id: str | None = None,
         client_id: str = "khabar-enricher",
     ):
@@ -158,7 +142,6 @@ class BatchLoop:
         self.transactional_id, self.client_id = transactional_id, client_id
         self._replaced: list[float] = []  # monotonic times of this loop's recent producer replacements
         self._stopping = threading.Event()  # run's stop event, once it runs
-        self._in_flight: _InFlight | None = None
         self.producer = self._new_producer()
         self.consumer.subscribe([settings.raw_topic], listener=_Assignment(self))
 
@@ -169,12 +152,14 @@ class BatchLoop:
             client_id=self.client_id,
             acks="all",
             enable_idempotence=True,
-            # A batch's outputs are sent back to back (see _begin) into one buffer: kafka-python's default of 16 KB
-            # made every enriched record (~30 KB) a batch of its own, with a produce request and a sender wake-up
-            # per article; its network thread took 23% of a core, sharing the GIL with the NLP. One worker on
-            # pre-loaded SaudiNewsNet articles: 209 -> 288 articles/s at 1 MB batches.
+            # The outputs wait in the producer's buffer and go out together, flushed before each commit (see
+            # process): kafka-python's default of 16 KB made every enriched record (~30 KB) a batch of its own,
+            # with a produce request and a sender wake-up per article; its network thread took 23% of a core,
+            # sharing the GIL with the NLP. One worker on pre-loaded SaudiNewsNet articles: 209 -> 288
+            # articles/s at 1 MB batches (linger 5 ms); then a 100 ms linger with the flush: 289 -> 320/s
+            # (means of 3 runs each, taken in turns).
+            linger_ms=100,
             batch_size=1_048_576,
-            linger_ms=0,  # nothing more comes until the batch commits: no reason to wait
             # kafka-python 3.0.12 sleeps this long before retrying a transactional request, where Java sleeps 20 ms
             # after CONCURRENT_TRANSACTIONS (the previous commit still completing): at its default of 100 ms, the
             # sleeps took 13% of the worker's time (py-spy). 20 ms: 402 -> 430 articles/s (means of 4 phases each,
@@ -207,100 +192,60 @@ class BatchLoop:
     def run(self, stop: threading.Event) -> None:
         poll_ms = int(self.settings.batch_timeout_s * 1000)
         self._stopping = stop
+        # The NLP holds the GIL in this thread; the clients' threads take many short steps per batch (produce
+        # requests, each round trip of the transaction), and each waited up to Python's default of 5 ms for it.
+        # At 0.5 ms, means of three rounds of the same phases in turns (on a variant of this loop that sent a
+        # batch's outputs after enriching it): two workers 445 -> 515 articles/s (2 workers vs 1: 1.38 -> 1.65),
+        # latency at 160/s p50 72 -> 47 ms, p99 292 -> 234; one worker 325 -> 313 (within the noise).
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         try:
             while not stop.is_set():
                 batch = self.consumer.poll(timeout_ms=poll_ms, max_records=self.settings.batch_size)
-                # The group as it was when these were polled: if it rebalances before they commit, their offsets
-                # are fenced (KIP-447) and they are consumed again, instead of committed for partitions gone.
-                group = self.consumer.group_metadata()
-                # Enriched while the batch in flight commits, on the producer's thread.
-                started = time.perf_counter()
-                enriched = self._enrich(batch)
-                if not self._settle(polled=batch):
-                    continue
                 if batch:
-                    self._begin(batch, enriched, group, started)
-            self._settle()
+                    self.process(batch)
         finally:
             self.close()
 
     def process(self, batch: dict[TopicPartition, list]) -> float | None:
-        """Enrich one polled batch and commit it, nothing overlapped; return the seconds spent waiting for the
-        commit, or None when it failed and the batch was rewound to be consumed again."""
-        started = time.perf_counter()
-        if not self._begin(batch, self._enrich(batch), self.consumer.group_metadata(), started):
-            return None
-        waiting = time.perf_counter()
-        return time.perf_counter() - waiting if self._settle() else None
-
-    def _enrich(self, batch: dict[TopicPartition, list]) -> list[tuple[str, bytes, bytes]]:
-        """(output topic, key, value) of each message of the batch, in order."""
-        outputs = []
-        for tp, messages in batch.items():
-            for message in messages:
-                timestamp = message.timestamp / 1000 if message.timestamp and message.timestamp > 0 else None
-                outcome = self.processor.process(
-                    message.value, Origin(tp.topic, tp.partition, message.offset, message.key, timestamp)
-                )
-                topic = self.settings.enriched_topic if outcome.enriched else self.settings.deadletter_topic
-                outputs.append((topic, outcome.key, outcome.value))
-        return outputs
-
-    def _begin(
-        self, batch: dict[TopicPartition, list], outputs: list[tuple[str, bytes, bytes]], group: Any, started: float
-    ) -> bool:
-        """Send a batch's outputs and its offsets to the transaction, without waiting for either: the loop
-        enriches the next batch meanwhile, and `_settle` commits. False when it failed at once (the batch is
-        rewound). Per batch, the loop used to wait for the flush and three round trips of the transaction
-        (AddOffsetsToTxn, TxnOffsetCommit, EndTxn): 17% of its time (py-spy, one worker on pre-loaded
-        SaudiNewsNet articles); now it waits for the EndTxn only."""
+        """Enrich one polled batch and commit it, returning the commit's seconds; on a Kafka error, abort and
+        rewind so that the batch is consumed again, returning None."""
+        exactly_once = self.settings.exactly_once
         metrics.BATCH_SIZE.observe(sum(map(len, batch.values())))
-        offsets = {tp: OffsetAndMetadata(messages[-1].offset + 1, "", -1) for tp, messages in batch.items()}
+        started = time.perf_counter()
         try:
-            offsets_added = epoch = None
-            if self.settings.exactly_once:
+            if exactly_once:
                 self.producer.begin_transaction()
+                epoch = self.producer._transaction_manager.producer_id_and_epoch
+            deliveries = []
+            for tp, messages in batch.items():
+                for message in messages:
+                    timestamp = message.timestamp / 1000 if message.timestamp and message.timestamp > 0 else None
+                    outcome = self.processor.process(
+                        message.value, Origin(tp.topic, tp.partition, message.offset, message.key, timestamp)
+                    )
+                    topic = self.settings.enriched_topic if outcome.enriched else self.settings.deadletter_topic
+                    deliveries.append(self.producer.send(topic, key=outcome.key, value=outcome.value))
+            offsets = {tp: OffsetAndMetadata(messages[-1].offset + 1, "", -1) for tp, messages in batch.items()}
+            committing = time.perf_counter()
+            if exactly_once:
+                # Bounded: a flush waits without end by default, and a dead broker must fail the batch instead.
+                self.producer.flush(timeout=self.settings.transaction_timeout_s)
                 manager = self.producer._transaction_manager
-                epoch = manager.producer_id_and_epoch
-            deliveries = [self.producer.send(topic, key=key, value=value) for topic, key, value in outputs]
-            if self.settings.exactly_once:
-                offsets_added = manager.send_offsets_to_transaction(offsets, group)
-                self.producer._sender.wakeup()
-        except KafkaError as error:
-            self._recover(batch, error)
-            return False
-        self._in_flight = _InFlight(batch, offsets, deliveries, offsets_added, epoch, started)
-        return True
-
-    def _settle(self, polled: dict[TopicPartition, list] | None = None) -> bool:
-        """Commit the batch in flight and wait; True when it did, or when none was in flight. When it failed,
-        it is rewound to be consumed again, and with it `polled`, the batch enriched meanwhile (whose outputs
-        are dropped): False."""
-        flight, self._in_flight = self._in_flight, None
-        if flight is None:
-            return True
-        waiting = time.perf_counter()
-        try:
-            if self.settings.exactly_once:
-                manager = self.producer._transaction_manager
-                # The commit only once the offsets are in the transaction, as Java's client orders them. Queued
-                # beside them, the cluster test once saw 13 articles enriched twice after the coordinator's broker
-                # was killed. The sender holds the commit back until every output is written: no flush to wait.
-                self._bounded(flight.offsets_added)
+                self._bounded(manager.send_offsets_to_transaction(offsets, self.consumer.group_metadata()))
                 self._bounded(manager.begin_commit())
-                _check_committed(manager, flight.epoch, flight.deliveries)
+                _check_committed(manager, epoch, deliveries)
             else:
                 self.producer.flush()
-                for delivery in flight.deliveries:
+                for delivery in deliveries:
                     delivery.get(timeout=0)  # raises the error of a send that failed
-                self.consumer.commit(flight.offsets)
+                self.consumer.commit(offsets)
+            committed = time.perf_counter()
+            metrics.COMMIT_SECONDS.observe(committed - committing)
+            metrics.BATCH_SECONDS.observe(committed - started)
+            return committed - committing
         except KafkaError as error:
-            self._recover({**(polled or {}), **flight.batch}, error)
-            return False
-        committed = time.perf_counter()
-        metrics.COMMIT_SECONDS.observe(committed - waiting)
-        metrics.BATCH_SECONDS.observe(committed - flight.started)
-        return True
+            self._recover(batch, error)
+            return None
 
     def _bounded(self, result: Any) -> None:
         """Wait for a transactional request, at most KHABAR_TRANSACTION_TIMEOUT_S: kafka-python's own
@@ -407,7 +352,7 @@ class BatchService(Service):
     (SIGTERM: the batch in hand is committed, the group left, within about a batch's time). A loop that fails
     crashes the worker, so that it exits instead of staying up without consuming."""
 
-    def __init__(self, settings: Settings, processor: Processor, **kwargs):
+    def __init__(self, settings: Settings, processor: Handles, **kwargs):
         super().__init__(**kwargs)
         self.settings, self.processor = settings, processor
         self._batches: BatchLoop | None = None

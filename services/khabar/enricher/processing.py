@@ -10,7 +10,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from khabar import records, schemas
 from khabar.config import Settings
@@ -18,7 +18,7 @@ from khabar.enricher import metrics
 from khabar.records import Origin, Rejection
 from khabar.text.pipeline import TextPipeline
 
-__all__ = ["Origin", "Outcome", "Processor"]
+__all__ = ["Handles", "Origin", "Outcome", "Processor"]
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,12 @@ class Outcome:
     value: bytes
     reason: str | None = None  # the dead-letter reason
     record: dict[str, Any] | None = None  # the enriched record, or the dead letter
+
+
+class Handles(Protocol):
+    """What the batch loop hands each message to: the Processor, or the bench's forwarder without NLP."""
+
+    def process(self, value: bytes | None, origin: Origin) -> Outcome: ...
 
 
 class Rejected(Exception):
