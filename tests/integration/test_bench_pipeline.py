@@ -16,7 +16,6 @@ FIELDS = {
     "articles",
     "mb",
     "partitions",
-    "warmup_articles_per_s",
     "articles_per_s",
     "mb_s",
     "rss_mb_warm",
@@ -82,7 +81,6 @@ def test_bench_pipeline_prints_every_figure_and_leaves_nothing_behind(shared_dir
     assert figures["articles"] == 12 and figures["partitions"] == 4 and figures["deadlettered"] == 0
     assert figures["soak_articles"] == 8 and figures["cores"] >= 1
     for name in (
-        "warmup_articles_per_s",
         "articles_per_s",
         "passthrough_articles_per_s",
         "agent_passthrough_articles_per_s",

@@ -119,15 +119,6 @@ class PipelineBench:
         finally:
             replayer.close()
 
-        # The first phase of a run reads slowest (the broker warming up, its JIT or its caches: not told apart):
-        # 265 articles/s where a later fresh worker of the same run read 351, and 272 against 312 in another. A
-        # first worker warms the broker; the measured one after it is fresh too, and has seen none of the articles.
-        self.say("one worker to warm the broker up ...")
-        warmup_settings = self._phase_settings("warmup")
-        [warmup] = self._start_workers(warmup_settings, 1)
-        result["warmup_articles_per_s"] = round(self._wait(warmup_settings, len(records), self._now_ms()).rate(), 1)
-        warmup.stop()
-
         self.say("one worker enriching them ...")
         worker_settings = self._phase_settings("worker")
         [worker] = self._start_workers(worker_settings, 1)
