@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString};
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::py::{char_of, code_points, string_of_code_points};
+use crate::py::{char_of, code_points, string_of};
 
 /// What `key` does to each code point: drop it, replace it, or keep it. Every class it is made from lies in
 /// the BMP (`core_tables`), so a code point beyond it is kept.
@@ -89,6 +89,6 @@ impl WordKeys {
             .map(|c| self.table.code(c))
             .filter(|&c| c != DROP)
             .collect();
-        string_of_code_points(py, &key)
+        string_of(py, &key)
     }
 }

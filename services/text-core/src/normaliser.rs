@@ -7,7 +7,7 @@ use pyo3::types::{PyList, PyString, PyType};
 use rustc_hash::FxHashMap;
 
 use crate::proclitics::Proclitics;
-use crate::py::{bool_of, char_of, code_points, guarded, named_tuple, string_of_bmp, substring, table, u16_of};
+use crate::py::{bool_of, char_of, code_points, guarded, named_tuple, string_of, substring, table, u16_of};
 use crate::py::{u32_of, u8_of};
 
 const LF: u16 = 10;
@@ -168,7 +168,7 @@ impl Normaliser {
                 }
                 let line_start = start + leading;
                 let line_end = start + line.len() - trailing;
-                lines.append((index, line_start, line_end, string_of_bmp(py, &clean)?))?;
+                lines.append((index, line_start, line_end, string_of(py, &clean)?))?;
             }
             start += line.len() + 1;
         }
@@ -439,11 +439,11 @@ impl Chain {
 /// The strings of a new word: its display form `clean`, and its search form `norm` (the same string
 /// where they are equal).
 fn new_word<'py>(py: Python<'py>, clean: &[u16], norm: &[u16]) -> PyResult<Word<'py>> {
-    let clean_string = string_of_bmp(py, clean)?;
+    let clean_string = string_of(py, clean)?;
     let norm_string = if norm == clean {
         clean_string.clone()
     } else {
-        string_of_bmp(py, norm)?
+        string_of(py, norm)?
     };
     Ok(Word {
         clean: clean_string,
@@ -468,12 +468,12 @@ fn split_of<'py>(
     let proclitic = match proclitics.get(&norm[..k]) {
         Some(p) => p.clone(),
         None => {
-            let p = string_of_bmp(py, &norm[..k])?;
+            let p = string_of(py, &norm[..k])?;
             proclitics.insert(norm[..k].to_vec(), p.clone());
             p
         }
     };
-    Ok((k, proclitic, string_of_bmp(py, &norm[k..])?))
+    Ok((k, proclitic, string_of(py, &norm[k..])?))
 }
 
 /// What a token of display form `clean` (the string `clean_string`) was written as: `text[start:end]`, the

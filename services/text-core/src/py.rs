@@ -63,26 +63,23 @@ fn owned(py: Python<'_>, ptr: *mut ffi::PyObject) -> PyResult<Bound<'_, PyAny>> 
     unsafe { Bound::from_owned_ptr_or_err(py, ptr) }
 }
 
-pub fn string_of_bmp<'py>(py: Python<'py>, chars: &[u16]) -> PyResult<Bound<'py, PyAny>> {
-    // SAFETY: the buffer holds `chars.len()` 2-byte units.
-    owned(py, unsafe {
-        ffi::PyUnicode_FromKindAndData(
-            ffi::PyUnicode_2BYTE_KIND as i32,
-            chars.as_ptr() as *const c_void,
-            chars.len() as isize,
-        )
-    })
+/// The code units `PyUnicode_FromKindAndData` reads: 2-byte ones for text within the BMP, 4-byte ones for any
+/// code point, lone surrogates included.
+pub trait CodeUnit: Copy {
+    const KIND: std::os::raw::c_uint;
+}
+impl CodeUnit for u16 {
+    const KIND: std::os::raw::c_uint = ffi::PyUnicode_2BYTE_KIND;
+}
+impl CodeUnit for u32 {
+    const KIND: std::os::raw::c_uint = ffi::PyUnicode_4BYTE_KIND;
 }
 
-/// A string of these code points, lone surrogates included.
-pub fn string_of_code_points<'py>(py: Python<'py>, codes: &[u32]) -> PyResult<Bound<'py, PyAny>> {
-    // SAFETY: the buffer holds `codes.len()` 4-byte units.
+/// A string of these code units.
+pub fn string_of<'py, T: CodeUnit>(py: Python<'py>, units: &[T]) -> PyResult<Bound<'py, PyAny>> {
+    // SAFETY: the buffer holds `units.len()` units of the width `T::KIND` names.
     owned(py, unsafe {
-        ffi::PyUnicode_FromKindAndData(
-            ffi::PyUnicode_4BYTE_KIND as i32,
-            codes.as_ptr() as *const c_void,
-            codes.len() as isize,
-        )
+        ffi::PyUnicode_FromKindAndData(T::KIND as i32, units.as_ptr() as *const c_void, units.len() as isize)
     })
 }
 
