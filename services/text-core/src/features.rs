@@ -15,6 +15,8 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::keys::KeyTable;
 
 const META: char = '\u{2581}';
+/// No row: the feature has no weights at that offset.
+const ABSENT: u32 = u32::MAX;
 
 struct Subwords {
     index: FxHashMap<String, usize>,
@@ -92,7 +94,10 @@ impl Subwords {
 #[pyclass(frozen, module = "khabar_text_core")]
 pub struct WordScorer {
     at_zero: Vec<bool>,
-    rows_at: Vec<FxHashMap<String, usize>>,
+    /// Each feature's slot: its rows at every offset are `rows[slot * offsets..][..offsets]`. One lookup per
+    /// feature instead of one per feature and offset: 8.6 -> 6.0 us a new word type.
+    slots: FxHashMap<String, usize>,
+    rows: Vec<u32>,
     labels: usize,
     weights: Vec<f64>,
     keys: KeyTable,
@@ -143,15 +148,25 @@ impl WordScorer {
 
     /// Each word's summed weights at each offset, as the bytes of float64 (words, offsets, labels).
     fn summed(&self, words: &[String]) -> Vec<u8> {
-        let labels = self.labels;
-        let per_word = self.rows_at.len() * labels;
+        let (labels, offsets) = (self.labels, self.at_zero.len());
+        let per_word = offsets * labels;
         let mut out = vec![0.0_f64; words.len() * per_word];
+        let mut found: Vec<&[u32]> = Vec::new();
         for (t, word) in words.iter().enumerate() {
             let (core, context) = self.type_features(word);
-            for (oi, rows) in self.rows_at.iter().enumerate() {
-                let sums = &mut out[t * per_word + oi * labels..t * per_word + (oi + 1) * labels];
-                for feature in if self.at_zero[oi] { &core } else { &context } {
-                    if let Some(&r) = rows.get(feature) {
+            for (at_zero, features) in [(true, &core), (false, &context)] {
+                found.clear();
+                found.extend(
+                    features
+                        .iter()
+                        .filter_map(|f| self.slots.get(f))
+                        .map(|&slot| &self.rows[slot * offsets..(slot + 1) * offsets]),
+                );
+                for oi in (0..offsets).filter(|&oi| self.at_zero[oi] == at_zero) {
+                    let sums = &mut out[t * per_word + oi * labels..t * per_word + (oi + 1) * labels];
+                    // Summed in the features' order, as the Python code sums them.
+                    for r in found.iter().map(|rows| rows[oi]).filter(|&r| r != ABSENT) {
+                        let r = r as usize;
                         for (sum, w) in sums.iter_mut().zip(&self.weights[r * labels..(r + 1) * labels]) {
                             *sum += w;
                         }
@@ -271,8 +286,20 @@ impl WordScorer {
             .map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes")))
             .collect();
         let rows = weights.len() / labels;
-        if rows_at.iter().any(|m| m.values().any(|&r| r >= rows)) {
+        if rows >= ABSENT as usize || rows_at.iter().any(|m| m.values().any(|&r| r >= rows)) {
             return Err(PyValueError::new_err("a feature row beyond the weights"));
+        }
+        let mut slots: FxHashMap<String, usize> = FxHashMap::default();
+        let mut slot_rows: Vec<u32> = Vec::new();
+        for (oi, at) in rows_at.iter().enumerate() {
+            for (feature, &row) in at {
+                let next = slots.len();
+                let slot = *slots.entry(feature.clone()).or_insert(next);
+                if slot == next {
+                    slot_rows.extend(std::iter::repeat(ABSENT).take(rows_at.len()));
+                }
+                slot_rows[slot * rows_at.len() + oi] = row as u32;
+            }
         }
         let subwords = match (pieces, piece_scores, piece_clusters) {
             (Some(pieces), Some(scores), Some(clusters)) => {
@@ -304,7 +331,8 @@ impl WordScorer {
         };
         Ok(WordScorer {
             at_zero: offsets.iter().map(|&o| o == 0).collect(),
-            rows_at,
+            slots,
+            rows: slot_rows,
             labels,
             weights,
             keys: KeyTable::new(dropped, unified),
