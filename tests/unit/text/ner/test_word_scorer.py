@@ -8,7 +8,8 @@ import pytest
 
 from khabar.text.ner import load_tagger
 from khabar.text.ner.data import read_bio
-from khabar.text.ner.features import PAD_FEATS
+from khabar.text.ner.features import PAD_BOS, PAD_EOS, PAD_FEATS, core_tables
+from khabar_text_core import WordScorer
 from support.words import EDGE_CASES, seed_words
 
 
@@ -23,7 +24,20 @@ def check(words: list[str]) -> None:
 
 
 def test_compiled_scores_equal_the_python_ones_on_edge_cases_and_the_seed_article():
-    check(EDGE_CASES + sorted(set(seed_words())))
+    check(EDGE_CASES + [PAD_BOS, PAD_EOS] + sorted(set(seed_words())))
+
+
+def test_padding_whose_neighbour_features_are_not_its_own_in_order_is_refused():
+    def scorer(padding: dict[str, tuple[list[str], list[str]]]) -> WordScorer:
+        weights = np.zeros(1).tobytes()
+        return WordScorer(
+            [0, 1], [{"a": 0}, {"a": 0}], weights, 1, **core_tables(), gazetteers={}, freq={}, padding=padding
+        )
+
+    assert scorer({"x": (["a", "b"], ["a", "b"])}).features("x") == (["a", "b"], ["a", "b"])
+    for context in (["c"], ["b", "a"]):
+        with pytest.raises(ValueError, match="padding"):
+            scorer({"x": (["a", "b"], context)})
 
 
 def test_compiled_scores_equal_the_python_ones_on_every_anercorp_training_word(shared_dir):
