@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -65,12 +66,17 @@ class Processor:
         if outcome.enriched:
             assert outcome.record is not None
             metrics.ARTICLES_ENRICHED.inc()
-            for mention in outcome.record["mentions"]:
-                metrics.ENTITIES_TAGGED.labels(mention["type"]).inc()
+            # Counted per type and country, not per mention: a labelled increment costs 1.6 us, and an
+            # article has dozens of mentions.
+            for kind, count in Counter(mention["type"] for mention in outcome.record["mentions"]).items():
+                metrics.ENTITIES_TAGGED.labels(kind).inc(count)
             metrics.TOP_ENTITIES.add(outcome.record["entities"])
+            places: Counter[str] = Counter()
             for entity in outcome.record["entities"]:
                 if "geo" in entity:
-                    metrics.PLACE_MENTIONS.labels(entity["geo"]["country"]).inc(entity["count"])
+                    places[entity["geo"]["country"]] += entity["count"]
+            for country, count in places.items():
+                metrics.PLACE_MENTIONS.labels(country).inc(count)
             if origin.timestamp:
                 metrics.END_TO_END_SECONDS.observe(max(0.0, time.time() - origin.timestamp))
         else:

@@ -96,7 +96,7 @@ class WellKnownPlaces:
 
     def known(self, tagged: list[tuple[str, str]], candidates: set[str]) -> dict[str, str]:
         places = list(dict.fromkeys(name for name, kind in tagged if kind == "LOC"))
-        countries = {place.country for place in self.gazetteer.resolve(places, "") if place}
+        countries = {place.country for place in self.gazetteer.resolve(places) if place}
         return {name: "LOC" for name in candidates if not self.countries[name].isdisjoint(countries)}
 
 
@@ -127,12 +127,13 @@ class Knowledge:
     ) -> ArticleKnowledge:
         """words: the search forms of the article's tokens, if at hand (saves reading the text for adjectives)."""
         places = [i for i, e in enumerate(entities) if e.type == "LOC"]
-        found_places = self.gazetteer.resolve([entities[i].name for i in places], text, words)
+        adjectives = self.gazetteer.nationality_countries(text, words)  # once, not again per alias
+        found_places = self.gazetteer.resolve([entities[i].name for i in places], adjectives)
         resolved = dict(zip(places, found_places, strict=True))
         # An alias may resolve where the entity's chosen name does not (a misspelt most common form).
         for i, place in list(resolved.items()):
             if place is None and entities[i].aliases:
-                resolved[i] = next((p for p in self.gazetteer.resolve(entities[i].aliases, text, words) if p), None)
+                resolved[i] = next((p for p in self.gazetteer.resolve(entities[i].aliases, adjectives) if p), None)
         known = [self._entity(e, resolved.get(i)) for i, e in enumerate(entities)]
         mention_ids = self._mention_ids(mentions, entities, known)
         found = [(place, entities[i].count) for i, place in resolved.items() if place]

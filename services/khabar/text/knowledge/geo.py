@@ -7,6 +7,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from .names import lookup_key, place_key
@@ -87,12 +88,11 @@ class Gazetteer:
         keys = set(words) if words is not None else {lookup_key(w) for w in _WORD.findall(text)}
         return {self.nationalities[k] for k in self.nationalities.keys() & keys}
 
-    def resolve(self, names: list[str], text: str, words: Sequence[str] | None = None) -> list[Place | None]:
+    def resolve(self, names: list[str], adjectives: AbstractSet[str] = frozenset()) -> list[Place | None]:
         """The place each name is, or None where no candidate is likely enough. The countries the article names
-        (those that win on the prior alone: لبنان is also a town in the US) and by adjective are its context; a
-        second pass adds the countries of the cities it resolved."""
+        (those that win on the prior alone: لبنان is also a town in the US) and by adjective (`adjectives`, from
+        nationality_countries) are its context; a second pass adds the countries of the cities it resolved."""
         options = [self.candidates(n) for n in names]
-        adjectives = self.nationality_countries(text, words)
         alone = [self._choose(opts, set(), set(), Counter()) for opts in options]
         named = {p.country for p in alone if p and p.feature == "country"}
         chosen = [self._choose(opts, named, adjectives, Counter()) for opts in options]
@@ -103,7 +103,7 @@ class Gazetteer:
         ]
 
     @staticmethod
-    def _choose(options: list[Place], named: set[str], adjectives: set[str], around: Counter) -> Place | None:
+    def _choose(options: list[Place], named: set[str], adjectives: AbstractSet[str], around: Counter) -> Place | None:
         best, best_score = None, -math.inf
         for place in options:
             supported = place.country in named or place.country in adjectives or around[place.country] > 0
