@@ -19,10 +19,13 @@ const META: char = '\u{2581}';
 const ABSENT: u32 = u32::MAX;
 
 struct Subwords {
-    index: FxHashMap<String, usize>,
+    /// The pieces as a trie: `edges` from (node, character) to node, node 0 the root, and the piece each node
+    /// spells, if any. Walking it a character at a time replaced hashing every substring twice (a prefix set
+    /// and a piece index): that was half of scoring a new word type.
+    edges: FxHashMap<(u32, char), u32>,
+    piece_at: Vec<Option<usize>>,
     scores: Vec<f64>,
     clusters: Vec<i64>,
-    prefixes: FxHashSet<String>,
     is_meta: Vec<bool>,
     unk_score: f64,
 }
@@ -35,18 +38,17 @@ impl Subwords {
         let mut best = vec![-1e30_f64; n + 1];
         let mut back: Vec<(usize, Option<usize>)> = vec![(0, None); n + 1];
         best[0] = 0.0;
-        let mut sub = String::new();
         for i in 0..n {
             if best[i] <= -1e29 {
                 continue;
             }
-            sub.clear();
+            let mut node = 0u32;
             for e in i + 1..=n {
-                sub.push(s[e - 1]);
-                if !self.prefixes.contains(&sub) {
-                    break;
+                match self.edges.get(&(node, s[e - 1])) {
+                    Some(&next) => node = next,
+                    None => break,
                 }
-                if let Some(&j) = self.index.get(&sub) {
+                if let Some(j) = self.piece_at[node as usize] {
                     if best[i] + self.scores[j] > best[e] {
                         best[e] = best[i] + self.scores[j];
                         back[e] = (i, Some(j));
@@ -365,22 +367,27 @@ impl WordScorer {
                 if scores.len() != pieces.len() || clusters.len() != pieces.len() {
                     return Err(PyValueError::new_err("one score and one cluster per subword piece"));
                 }
-                let mut index = FxHashMap::default();
-                let mut prefixes = FxHashSet::default();
+                let mut edges: FxHashMap<(u32, char), u32> = FxHashMap::default();
+                let mut piece_at: Vec<Option<usize>> = vec![None];
                 for (i, piece) in pieces.iter().enumerate() {
-                    index.insert(piece.clone(), i); // a repeated piece: the last wins, as in the Python dict
-                    let mut prefix = String::new();
+                    let mut node = 0u32;
                     for c in piece.chars() {
-                        prefix.push(c);
-                        prefixes.insert(prefix.clone());
+                        let fresh = piece_at.len() as u32;
+                        node = *edges.entry((node, c)).or_insert(fresh);
+                        if node == fresh {
+                            piece_at.push(None);
+                        }
+                    }
+                    if node != 0 {
+                        piece_at[node as usize] = Some(i); // a repeated piece: the last wins, as in the Python dict
                     }
                 }
                 let is_meta = pieces.iter().map(|p| p.as_str() == "\u{2581}").collect();
                 Some(Subwords {
-                    index,
+                    edges,
+                    piece_at,
                     scores,
                     clusters,
-                    prefixes,
                     is_meta,
                     unk_score,
                 })
