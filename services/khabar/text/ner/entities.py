@@ -277,22 +277,31 @@ def _entities(mentions: list[Mention], names: list[str]) -> list[Entity]:
     # One type per name: the majority over its mentions (first seen on ties).
     info: dict[str, dict[str, Any]] = {}
     for k, idx in by_key.items():
-        types = Counter(mentions[i].type for i in idx)
-        typ = max(types, key=lambda t: (types[t], -min(mentions[i].start for i in idx if mentions[i].type == t)))
-        surf = Counter(names[i] for i in idx).most_common(1)[0][0]
+        if len(idx) == 1:  # most names: nothing to vote on
+            typ, surf = mentions[idx[0]].type, names[idx[0]]
+        else:
+            types = Counter(mentions[i].type for i in idx)
+            typ = max(types, key=lambda t: (types[t], -min(mentions[i].start for i in idx if mentions[i].type == t)))
+            surf = Counter(names[i] for i in idx).most_common(1)[0][0]
         info[k] = {"type": typ, "name": surf, "idx": idx, "toks": k.split()}
     # Short person names merge into the longer name that contains them as whole words
     # (بوتين -> فلاديمير بوتين, كيم -> كيم جونج أون); ambiguity goes to the more frequent one.
     target = {k: k for k in info}
+    # A longer name that contains a short one holds its first word: looked for among the names with that word,
+    # not among every name of the article (in the names' order, which breaks ties as before).
+    persons = [k for k, v in info.items() if v["type"] == "PERS"]
+    persons_with: dict[str, list[str]] = defaultdict(list)
+    for k in persons:
+        for word in dict.fromkeys(info[k]["toks"]):
+            persons_with[word].append(k)
     for k, v in sorted(info.items(), key=lambda kv: len(kv[1]["toks"])):
         if v["type"] != "PERS":
             continue
         n = len(v["toks"])
         cands = [
             k2
-            for k2, v2 in info.items()
-            if v2["type"] == "PERS"
-            and len(v2["toks"]) > n
+            for k2 in (persons_with.get(v["toks"][0], ()) if n else persons)
+            if len((v2 := info[k2])["toks"]) > n
             and any(v2["toks"][j : j + n] == v["toks"] for j in range(len(v2["toks"]) - n + 1))
         ]
         if cands:
